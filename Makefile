@@ -1,0 +1,43 @@
+# Quire: `make run` sets up and starts the app; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# llama-cpp-python compiles from source. The default -march=native build crashes on some CPUs
+# (AMX Xeons), so build portably unless the user chose flags (e.g. -DGGML_CUDA=on).
+CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+export CMAKE_ARGS
+TORCH_SPEC ?= torch==2.13.0
+MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
+
+.PHONY: setup models run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# torch first and pinned: an unpinned resolve pulls a multi-GB CUDA build.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+$(MODEL): | $(BIN)/python
+	$(BIN)/python scripts/fetch_default_model.py models
+
+models: $(MODEL)
+
+run: setup models
+	$(BIN)/quire
+
+test: setup models
+	$(BIN)/ruff check app tests
+	$(BIN)/mypy
+	scripts/run_tests.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+
+bench: setup models
+	$(BIN)/quire bench
+
+clean:
+	rm -rf $(VENV) build dist

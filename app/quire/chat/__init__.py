@@ -1,0 +1,1 @@
+"""Answering: grounded prompts, streamed answers with metrics, and the metrics history."""

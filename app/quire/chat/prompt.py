@@ -1,0 +1,52 @@
+"""A grounded prompt: numbered sources that fit the model's context, then the question."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from quire.providers.base import Message
+from quire.search.retrieve import Hit
+
+SYSTEM = (
+    "You are Quire, an assistant that answers questions about the user's own documents. "
+    "Answer using only the numbered sources below. Cite the sources you use in square brackets, "
+    "like [1] or [2]. If the sources do not contain the answer, say that you could not find it."
+)
+MARGIN_TOKENS = 32  # chat-template tokens around the messages
+
+
+def source_label(hit: Hit) -> str:
+    where = f", {hit.where}" if hit.where else ""
+    return f"{Path(hit.path).name}{where}"
+
+
+def build_messages(
+    question: str,
+    hits: list[Hit],
+    count_tokens: Callable[[str], int],
+    context_tokens: int,
+    answer_tokens: int,
+) -> tuple[list[Message], list[Hit]]:
+    """The chat messages, and the hits that fit (numbered [1].. in that order)."""
+    budget = context_tokens - answer_tokens - MARGIN_TOKENS
+    budget -= count_tokens(SYSTEM) + count_tokens(question) + 16
+    if budget <= 0:
+        raise ValueError(f"the question is too long for a {context_tokens}-token context")
+    blocks: list[str] = []
+    used: list[Hit] = []
+    for hit in hits:
+        block = f"[{len(used) + 1}] {source_label(hit)}\n{hit.text}"
+        cost = count_tokens(block) + 2
+        if cost > budget:
+            if budget > 48:  # room for a useful part of this source: cut it to fit
+                keep = int(len(block) * budget / cost * 0.9)
+                blocks.append(block[:keep] + " …")
+                used.append(hit)
+            break
+        blocks.append(block)
+        used.append(hit)
+        budget -= cost
+    sources = "\n\n".join(blocks) if blocks else "(no sources found in the library)"
+    user = f"Sources:\n\n{sources}\n\nQuestion: {question}"
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], used

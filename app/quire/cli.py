@@ -1,0 +1,380 @@
+"""The `quire` command: parses, calls core, prints. Exit 0 ok, 1 failure, 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from quire import __version__
+from quire.errors import QuireError
+
+EPILOG = """\
+examples:
+  quire ingest ~/Notes ~/Papers/report.pdf deck.pptx
+  quire search "quarterly revenue" -k 5
+  quire ask "What did the review conclude?" --provider local
+  quire status --json
+
+Reads .md, .txt, .pdf and .pptx. Data lives in $QUIRE_HOME (or the per-user data folder).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quire",
+        description="Ask your own notes, PDFs and slide decks, offline, with citations to the page.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"quire {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="start the desktop app (the default)")
+    gui.add_argument(
+        "--screenshot", metavar="PNG", type=Path, help="render the main window to a PNG file and exit"
+    )
+
+    ingest = sub.add_parser("ingest", help="import files and folders (recursive)")
+    ingest.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or folders; none = finish an interrupted import",
+    )
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    search = sub.add_parser("search", help="find passages (vector + full-text)")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=None, help="number of hits (default: retrieval.k)")
+    search.add_argument("--json", action="store_true")
+
+    ask = sub.add_parser("ask", help="answer a question from the library, with sources")
+    ask.add_argument("question")
+    ask.add_argument(
+        "--provider",
+        choices=["local", "lan", "oci", "auto"],
+        default=None,
+        help="who writes the answer (default: providers.default)",
+    )
+    ask.add_argument("-k", type=int, default=None, help="sources to give the model")
+    ask.add_argument("--model", default=None, help="model name for the provider")
+    ask.add_argument("--json", action="store_true")
+
+    status = sub.add_parser("status", help="library counts, store, provider health")
+    status.add_argument("--json", action="store_true")
+
+    remove = sub.add_parser("remove", help="drop files or folders from the library")
+    remove.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    config = sub.add_parser("config", help="read or change settings")
+    config.add_argument("action", choices=["get", "set", "list"])
+    config.add_argument("key", nargs="?")
+    config.add_argument("value", nargs="?")
+
+    secret = sub.add_parser("secret", help="store a secret in the OS keyring (read from stdin)")
+    secret.add_argument("action", choices=["set", "delete"])
+    secret.add_argument("name", help="e.g. lan.api_key, oracle.password, oci.key_passphrase")
+
+    metrics = sub.add_parser("metrics", help="answer speed per provider and model")
+    metrics.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("bench", help="measure embedding, search and generation speed")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--quick", action="store_true", help="a smaller corpus, a few seconds")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        return _gui(args, parser)
+    from quire.config import Settings, offline_environment
+    from quire.logfile import setup_logging
+
+    offline_environment()
+    try:
+        settings = Settings.load()
+        setup_logging(settings.log_dir)
+        handler = COMMANDS[args.command]
+        return handler(args, settings)
+    except QuireError as exc:
+        print(f"quire: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("quire: interrupted", file=sys.stderr)
+        return 130
+
+
+def _gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        from quire.gui.app import run_gui
+    except ImportError:
+        parser.print_help()
+        return 0
+    return run_gui(screenshot=getattr(args, "screenshot", None))
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# Commands -----------------------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Any) -> int:
+    from quire.core import Quire
+
+    quire = Quire(settings)
+    if not args.paths and not quire.pending_imports():
+        print("quire ingest: nothing to import (name files or folders)", file=sys.stderr)
+        return 2
+    cancel = threading.Event()
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()  # the first Ctrl-C finishes the current step and stops cleanly
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    bar = ProgressBar() if sys.stderr.isatty() and not args.json else None
+    try:
+        summary = quire.ingest(args.paths, progress=bar.update if bar else None, cancel=cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if bar:
+            bar.close()
+    for problem in summary.failed:
+        print(f"quire: {problem.path}: {problem.error}", file=sys.stderr)
+    if args.json:
+        _print_json(asdict(summary))
+    else:
+        print(
+            f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "
+            f"{summary.removed} removed, {len(summary.failed)} failed, "
+            f"{len(summary.skipped)} skipped; {summary.chunks} chunks in {summary.seconds:.1f} s"
+        )
+        _print_skipped(summary.skipped)
+    if summary.cancelled:
+        print("quire: import stopped; run `quire ingest` to finish it", file=sys.stderr)
+        return 130
+    return 1 if summary.failed else 0
+
+
+def _print_skipped(skipped: list[Any]) -> None:
+    by_reason: dict[str, int] = {}
+    for item in skipped:
+        by_reason[item.error] = by_reason.get(item.error, 0) + 1
+    for reason, count in sorted(by_reason.items()):
+        print(f"  skipped {count} file{'s' * (count != 1)}: {reason}")
+
+
+class ProgressBar:
+    """One line on stderr: files, a bar by bytes, an ETA, and the current file."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.width = 28
+
+    def update(self, event: Any) -> None:
+        share = event.bytes_done / event.bytes_total if event.bytes_total else 1.0
+        filled = int(share * self.width)
+        elapsed = time.monotonic() - self.started
+        eta = f"{elapsed / share - elapsed:4.0f}s left" if 0.02 < share < 1 else ""
+        name = Path(event.path).name[:30]
+        line = (
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {event.files_done}/"
+            f"{event.files_total} {eta:>9} {event.stage:<9} {name:<30}"
+        )
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r" + " " * 100 + "\r")
+        sys.stderr.flush()
+
+
+def cmd_search(args: argparse.Namespace, settings: Any) -> int:
+    from quire.core import Quire
+
+    started = time.perf_counter()
+    hits = Quire(settings).search(args.query, args.k)
+    seconds = round(time.perf_counter() - started, 4)
+    if args.json:
+        _print_json({"hits": [asdict(h) for h in hits], "seconds": seconds})
+        return 0
+    if not hits:
+        print("no matches (is the library empty? try `quire status`)")
+    for n, hit in enumerate(hits, start=1):
+        where = f" {hit.where}" if hit.where else ""
+        print(f"[{n}] {hit.path}{where}  (score {hit.score:.4f})")
+        snippet = " ".join(hit.text.split())
+        print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
+    from quire.core import Quire
+
+    stream = Quire(settings).ask(args.question, args.provider, args.k, args.model)
+    for text in stream:
+        if not args.json:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    answer = stream.result()
+    if args.json:
+        data = asdict(answer)
+        data["citations"] = [
+            {k: v for k, v in c.items() if k in {"n", "path", "page", "slide", "heading", "cited"}}
+            for c in data["citations"]
+        ]
+        _print_json(data)
+    else:
+        print()
+        if answer.fallback_from:
+            print(
+                f"(answered by {answer.provider}: {answer.fallback_from} was unavailable: "
+                f"{stream.fallback_reason})"
+            )
+        if answer.error:
+            print(f"({answer.error})")
+        if answer.citations:
+            print("\nSources:")
+            for citation in answer.citations:
+                print(f"  {citation.label}")
+        m = answer.metrics
+        rate = f"{m.tokens_per_s:.1f} tok/s" if m.tokens_per_s else "– tok/s"
+        ttft = f"{m.ttft_s:.2f} s" if m.ttft_s is not None else "–"
+        print(
+            f"\n{answer.provider} · {answer.model} · TTFT {ttft} · {rate} · "
+            f"{m.output_tokens} tokens in {m.total_s:.2f} s"
+        )
+    return 1 if answer.error and not answer.partial else 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Any) -> int:
+    from quire.core import Quire
+
+    report = Quire(settings).status()
+    if args.json:
+        _print_json(report)
+        return 0
+    print(
+        f"library: {report['documents']} documents, {report['pages']} pages/slides, "
+        f"{report['chunks']} chunks ({report['failed']} failed)"
+    )
+    print(f"store:   {report['store']}   home: {report['home']}")
+    if report["pending_imports"]:
+        print(
+            f"an import was interrupted ({len(report['pending_imports'])} paths): "
+            "run `quire ingest` to finish it"
+        )
+    for name, health in report["providers"].items():
+        state = "ok" if health["ok"] else "unavailable"
+        detail = health["model"] if health["ok"] else health["error"]
+        print(f"{name:<6} {state:<12} {detail}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Any) -> int:
+    from quire.core import Quire
+
+    dropped = Quire(settings).remove(args.paths)
+    for path in dropped:
+        print(f"removed {path}")
+    if not dropped:
+        print("quire remove: none of those paths are in the library", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, settings: Any) -> int:
+    if args.action == "list":
+        for key, value in settings.items():
+            print(f"{key} = {json.dumps(value)}")
+        return 0
+    if not args.key:
+        print("quire config: name a setting (see `quire config list`)", file=sys.stderr)
+        return 2
+    if args.action == "get":
+        print(json.dumps(settings.get(args.key)))
+        return 0
+    if args.value is None:
+        print(f"quire config set {args.key}: give a value", file=sys.stderr)
+        return 2
+    settings.set(args.key, args.value)
+    settings.save()
+    print(f"{args.key} = {json.dumps(settings.get(args.key))}")
+    return 0
+
+
+def cmd_secret(args: argparse.Namespace, settings: Any) -> int:
+    from quire.secrets import delete_secret, set_secret
+
+    if args.action == "delete":
+        delete_secret(args.name)
+        print(f"{args.name} removed from the keyring")
+        return 0
+    value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        print("quire secret set: no secret on standard input", file=sys.stderr)
+        return 2
+    set_secret(args.name, value)
+    print(f"{args.name} stored in the OS keyring")
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace, settings: Any) -> int:
+    from quire.chat.metrics import MetricsLog
+
+    rows = MetricsLog(settings.metrics_path).summary()
+    if args.json:
+        _print_json({"providers": rows})
+        return 0
+    if not rows:
+        print("no answers yet")
+    for row in rows:
+        print(
+            f"{row['provider']:<6} {row['model']:<40} {row['answers']:>4} answers  "
+            f"TTFT median {_fmt(row['ttft_s_median'], 's')} p95 {_fmt(row['ttft_s_p95'], 's')}  "
+            f"tok/s median {_fmt(row['tokens_per_s_median'])} p95 "
+            f"{_fmt(row['tokens_per_s_p95'])}  fallbacks {row['fallbacks']}"
+        )
+    return 0
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:.2f}{unit}"
+
+
+def cmd_bench(args: argparse.Namespace, settings: Any) -> int:
+    from quire.bench import run_bench
+
+    figures = run_bench(settings, quick=args.quick)
+    if args.json:
+        _print_json(figures)
+    else:
+        for key, value in figures.items():
+            print(f"{key:<32} {value}")
+    return 0
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "status": cmd_status,
+    "remove": cmd_remove,
+    "config": cmd_config,
+    "secret": cmd_secret,
+    "metrics": cmd_metrics,
+    "bench": cmd_bench,
+}

@@ -1,0 +1,201 @@
+"""Settings: typed defaults, the user's config.toml in the data dir, and QUIRE_* environment overrides.
+
+This is the only module that reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from quire.errors import ConfigError
+
+# Every setting, with its default; the default's type is the setting's type.
+DEFAULTS: dict[str, Any] = {
+    "store.backend": "chroma",  # chroma | oracle | auto
+    "retrieval.k": 4,
+    "retrieval.candidates": 40,  # per retriever, before fusion
+    "ingest.max_file_mb": 200,
+    "ingest.file_timeout_s": 180,  # a loader that takes longer is stopped and the file marked failed
+    "ingest.chunk_chars": 900,
+    "ingest.overlap_chars": 120,
+    "ingest.embed_batch": 32,
+    "providers.default": "local",  # local | lan | oci | auto
+    "providers.order": ["lan", "oci", "local"],
+    "providers.local.model": "",  # a file name in a models folder or a path; "" = the default model
+    "providers.local.threads": 0,  # 0 = physical cores
+    "providers.local.gpu_layers": -1,  # -1 = all layers when the build can offload
+    "providers.local.context": 4096,
+    "providers.max_tokens": 512,
+    "providers.temperature": 0.2,
+    "providers.lan.url": "",
+    "providers.lan.model": "",
+    "providers.oci.config_file": "~/.oci/config",
+    "providers.oci.profile": "DEFAULT",
+    "providers.oci.region": "",
+    "providers.oci.endpoint": "",
+    "providers.oci.compartment": "",
+    "providers.oci.model": "",
+    "oracle.dsn": "",
+    "oracle.user": "",
+}
+
+DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDER_NAME = "all-MiniLM-L6-v2"
+
+
+def _env_name(key: str) -> str:
+    return "QUIRE_" + key.upper().replace(".", "__")
+
+
+def coerce(key: str, value: Any) -> Any:
+    """Turn a value (often a string from the command line or environment) into the setting's type."""
+    if key not in DEFAULTS:
+        raise ConfigError(f"unknown setting {key!r} (see `quire config list`)")
+    default = DEFAULTS[key]
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                if value.lower() in {"1", "true", "yes", "on"}:
+                    return True
+                if value.lower() in {"0", "false", "no", "off"}:
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, list):
+            if isinstance(value, str):
+                return [part.strip() for part in value.split(",") if part.strip()]
+            return list(value)
+        return str(value)
+    except (TypeError, ValueError):
+        kind = type(default).__name__
+        raise ConfigError(f"{key} wants a {kind}, got {value!r}") from None
+
+
+def default_home() -> Path:
+    if os.environ.get("QUIRE_HOME"):
+        return Path(os.environ["QUIRE_HOME"]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Quire", appauthor=False))
+
+
+def _bundled_models_dir() -> Path:
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "models"
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass
+class Settings:
+    """The settings in force: defaults, then config.toml, then QUIRE_* variables."""
+
+    home: Path
+    values: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, home: Path | None = None) -> Settings:
+        home = home or default_home()
+        values: dict[str, Any] = {}
+        path = home / "config.toml"
+        if path.exists():
+            try:
+                flat = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+            values = {k: coerce(k, v) for k, v in flat.items() if k in DEFAULTS}
+        env = {
+            key: coerce(key, os.environ[_env_name(key)]) for key in DEFAULTS if _env_name(key) in os.environ
+        }
+        return cls(home=home, values=values, env=env)
+
+    def get(self, key: str) -> Any:
+        if key not in DEFAULTS:
+            raise ConfigError(f"unknown setting {key!r} (see `quire config list`)")
+        if key in self.env:
+            return self.env[key]
+        return self.values.get(key, DEFAULTS[key])
+
+    def set(self, key: str, value: Any) -> None:
+        self.values[key] = coerce(key, value)
+
+    def save(self) -> None:
+        import tomli_w
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        tmp = self.home / "config.toml.tmp"
+        tmp.write_text(tomli_w.dumps(_nest(self.values)), encoding="utf-8")
+        tmp.replace(self.home / "config.toml")
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(key, self.get(key)) for key in DEFAULTS]
+
+    # Where things live ------------------------------------------------------------------------
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite3"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.home / "metrics.sqlite3"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def models_dirs(self) -> list[Path]:
+        """Folders searched for GGUF chat models, in order."""
+        dirs = []
+        if os.environ.get("QUIRE_MODELS"):
+            dirs.append(Path(os.environ["QUIRE_MODELS"]).expanduser())
+        dirs.append(_bundled_models_dir())
+        dirs.append(self.home / "models")
+        return dirs
+
+
+def offline_environment() -> None:
+    """Make the Hugging Face libraries and Chroma stay off the network: Quire ships its models."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for dotted, value in sorted(flat.items()):
+        node = tree
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree

@@ -1,0 +1,1 @@
+"""Documents in, chunks out: loaders, chunking, the catalog and the ingest pipeline."""

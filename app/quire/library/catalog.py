@@ -1,0 +1,230 @@
+"""The SQLite catalog: which files are in the library, their content hashes and ingest state,
+their chunks' text and where each came from, and an FTS5 full-text index over the chunks."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from quire.library.chunking import Chunk
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('indexing', 'indexed', 'failed')),
+    pages INTEGER NOT NULL DEFAULT 0,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    page INTEGER,
+    slide INTEGER,
+    heading TEXT
+);
+CREATE TABLE IF NOT EXISTS pending_imports (path TEXT PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks(path);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, heading, content='chunks', content_rowid='rowid',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text, heading) VALUES (new.rowid, new.text, new.heading);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text, heading)
+    VALUES ('delete', old.rowid, old.text, old.heading);
+END;
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    kind: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    state: str
+    pages: int
+    chunks: int
+    error: str | None
+    updated_at: float
+
+
+class Catalog:
+    """One SQLite file; safe to share between threads (writes are serialised)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self._db.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # Meta --------------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # Files -------------------------------------------------------------------------------------
+
+    def file(self, path: str) -> FileRecord | None:
+        row = self._db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
+        return FileRecord(**dict(row)) if row else None
+
+    def files(self, under: str | None = None) -> list[FileRecord]:
+        if under is None:
+            rows = self._db.execute("SELECT * FROM files ORDER BY path").fetchall()
+        else:
+            prefix = under.rstrip("/\\") + "/"
+            rows = self._db.execute(
+                "SELECT * FROM files WHERE substr(path, 1, ?) = ? ORDER BY path",
+                (len(prefix), prefix),
+            ).fetchall()
+        return [FileRecord(**dict(row)) for row in rows]
+
+    def mark(
+        self,
+        path: str,
+        *,
+        kind: str,
+        size: int,
+        mtime_ns: int,
+        sha256: str,
+        state: str,
+        error: str | None = None,
+    ) -> None:
+        """Record a file's state without touching its chunks (a failed re-import keeps the old ones)."""
+        with self._lock, self._db:
+            self._db.execute(
+                """INSERT INTO files (path, kind, size, mtime_ns, sha256, state, error, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(path) DO UPDATE SET kind=excluded.kind, size=excluded.size,
+                     mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, state=excluded.state,
+                     error=excluded.error, updated_at=excluded.updated_at""",
+                (path, kind, size, mtime_ns, sha256, state, error, time.time()),
+            )
+
+    def touch(self, path: str, mtime_ns: int) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (mtime_ns, path))
+
+    def replace_chunks(self, path: str, chunks: list[Chunk], pages: int) -> None:
+        """Swap a file's chunks for new ones and mark it indexed, in one transaction."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM chunks WHERE path = ?", (path,))
+            self._db.executemany(
+                "INSERT INTO chunks (id, path, idx, text, page, slide, heading) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(c.id, c.path, c.index, c.text, c.page, c.slide, c.heading) for c in chunks],
+            )
+            self._db.execute(
+                "UPDATE files SET state='indexed', error=NULL, pages=?, chunks=?, updated_at=?"
+                " WHERE path = ?",
+                (pages, len(chunks), time.time(), path),
+            )
+
+    def remove(self, path: str) -> bool:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM chunks WHERE path = ?", (path,))
+            return self._db.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount > 0
+
+    def counts(self) -> dict[str, int]:
+        row = self._db.execute(
+            """SELECT
+                 (SELECT count(*) FROM files WHERE state = 'indexed') AS documents,
+                 (SELECT count(*) FROM chunks) AS chunks,
+                 (SELECT count(*) FROM files WHERE state = 'failed') AS failed,
+                 (SELECT count(*) FROM files WHERE state = 'indexing') AS pending,
+                 (SELECT coalesce(sum(pages), 0) FROM files WHERE state = 'indexed') AS pages"""
+        ).fetchone()
+        return dict(row)
+
+    # Imports that have not finished: the next start (or `quire ingest` alone) resumes them ------
+
+    def add_pending_import(self, paths: list[str]) -> None:
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR IGNORE INTO pending_imports VALUES (?)", [(p,) for p in paths])
+
+    def pending_imports(self) -> list[str]:
+        return [row["path"] for row in self._db.execute("SELECT path FROM pending_imports")]
+
+    def clear_pending_imports(self) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM pending_imports")
+
+    # Chunks ------------------------------------------------------------------------------------
+
+    def chunk_ids(self, path: str) -> list[str]:
+        rows = self._db.execute("SELECT id FROM chunks WHERE path = ? ORDER BY idx", (path,))
+        return [row["id"] for row in rows]
+
+    def chunks_by_id(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        ids = list(ids)
+        found: dict[str, Chunk] = {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT id, path, idx, text, page, slide, heading FROM chunks WHERE id IN ({marks})",
+                batch,
+            )
+            for row in rows:
+                found[row["id"]] = Chunk(
+                    id=row["id"],
+                    path=row["path"],
+                    index=row["idx"],
+                    text=row["text"],
+                    page=row["page"],
+                    slide=row["slide"],
+                    heading=row["heading"],
+                )
+        return found
+
+    def full_text_search(self, query: str, limit: int) -> list[str]:
+        """Chunk ids ranked by BM25; any word may match (the ranking rewards the ones that match more)."""
+        words = re.findall(r"\w+", query.lower())
+        if not words:
+            return []
+        match = " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
+        rows = self._db.execute(
+            """SELECT chunks.id FROM chunks_fts JOIN chunks ON chunks.rowid = chunks_fts.rowid
+               WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?""",
+            (match, limit),
+        )
+        return [row["id"] for row in rows]

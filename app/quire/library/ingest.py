@@ -1,0 +1,328 @@
+"""The import pipeline: scan → hash → read (child process) → chunk → embed → store.
+
+Resumable: a file is marked `indexing` before its vectors are written and `indexed` in the same
+transaction that records its chunks, and chunk ids are deterministic, so an import killed at any
+point is finished by the next run with no duplicates. Cancellable between files and batches."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from quire.errors import LoaderError
+from quire.library.catalog import Catalog
+from quire.library.chunking import chunk_sections
+from quire.library.loaders import SUPPORTED, LoadedDocument, unsupported_reason
+from quire.library.reader_process import ReaderProcess
+from quire.search.embedder import Embedder
+from quire.search.stores.base import VectorStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """Reported after each step; `bytes_*` give a fair ETA across small notes and big PDFs."""
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    path: str
+    stage: str  # reading | embedding | indexed | unchanged | failed
+    chunks: int = 0
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    chunks: int
+    failed: list[FileProblem]
+    skipped: list[FileProblem]
+    seconds: float
+    pages: int = 0
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    max_file_mb: int = 200
+    file_timeout_s: float = 180
+    chunk_chars: int = 900
+    overlap_chars: int = 120
+    embed_batch: int = 32
+
+
+@dataclass
+class _Plan:
+    work: list[tuple[Path, os.stat_result, str]] = field(default_factory=list)  # path, stat, sha
+    unchanged: int = 0
+    failed: list[FileProblem] = field(default_factory=list)
+    skipped: list[FileProblem] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan(paths: list[Path]) -> tuple[list[Path], list[FileProblem], list[FileProblem], list[Path]]:
+    """Expand folders recursively. Returns files to consider, failures (missing paths, unreadable
+    folders, unsupported files named explicitly), skipped files found in folders, and the folders."""
+    files: list[Path] = []
+    failed: list[FileProblem] = []
+    skipped: list[FileProblem] = []
+    folders: list[Path] = []
+    for given in paths:
+        path = Path(os.path.abspath(os.path.expanduser(given)))
+        if path.is_dir():
+            folders.append(path)
+            for root, dirs, names in os.walk(
+                path,
+                onerror=lambda e: failed.append(
+                    FileProblem(str(e.filename), f"cannot open folder ({e.strerror})")
+                ),
+            ):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    if name.startswith((".", "~$")):
+                        continue  # hidden files and Office lock files
+                    child = Path(root) / name
+                    reason = unsupported_reason(child)
+                    if reason:
+                        skipped.append(FileProblem(str(child), reason))
+                    elif child.is_file():
+                        files.append(child)
+        elif path.is_file():
+            reason = unsupported_reason(path)
+            if reason:
+                failed.append(FileProblem(str(path), reason))
+            else:
+                files.append(path)
+        elif path.exists() or path.is_symlink():
+            failed.append(FileProblem(str(path), "not a regular file or folder (broken link?)"))
+        else:
+            failed.append(FileProblem(str(path), "no such file or folder"))
+    return list(dict.fromkeys(files)), failed, skipped, folders
+
+
+class Ingestor:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: VectorStore,
+        embedder: Embedder,
+        options: IngestOptions,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.embedder = embedder
+        self.options = options
+
+    def run(
+        self,
+        paths: list[Path],
+        progress: Callable[[IngestProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestSummary:
+        started = time.perf_counter()
+        cancel = cancel or threading.Event()
+        report = progress or (lambda _event: None)
+        self.catalog.add_pending_import([str(p) for p in paths])
+        plan = self._plan(paths)
+        removed = self._drop_deleted(plan.folders)
+        added = updated = chunks = pages = 0
+        failed = list(plan.failed)
+        total_bytes = sum(st.st_size for _, st, _ in plan.work)
+        done_bytes = 0
+        total = len(plan.work)
+        reader = ReaderProcess()
+        queue = list(plan.work)
+        try:
+            for _ in range(min(2, len(queue))):  # read ahead: the next file parses while we embed
+                reader.submit(str(queue.pop(0)[0]))
+            for done, (path, stat, sha) in enumerate(plan.work):
+                if cancel.is_set():
+                    break
+                report(IngestProgress(done, total, done_bytes, total_bytes, str(path), "reading"))
+                previous = self.catalog.file(str(path))
+                try:
+                    document = reader.result(self._timeout(stat.st_size))
+                    if queue:
+                        reader.submit(str(queue.pop(0)[0]))
+                    count = self._index(
+                        document, stat, sha, cancel, done, total, report, done_bytes, total_bytes
+                    )
+                except LoaderError as err:
+                    if queue:
+                        reader.submit(str(queue.pop(0)[0]))
+                    log.info("failed: %s", err)
+                    failed.append(FileProblem(str(path), err.reason))
+                    self.catalog.mark(
+                        str(path),
+                        kind=_kind(path),
+                        size=stat.st_size,
+                        mtime_ns=stat.st_mtime_ns,
+                        sha256=sha,
+                        state="failed",
+                        error=err.reason,
+                    )
+                    done_bytes += stat.st_size
+                    report(IngestProgress(done + 1, total, done_bytes, total_bytes, str(path), "failed"))
+                    continue
+                if count is None:  # cancelled mid-file: it stays marked for the next run
+                    break
+                if previous is not None and previous.state == "indexed":
+                    updated += 1
+                else:
+                    added += 1
+                chunks += count
+                pages += document.pages
+                done_bytes += stat.st_size
+                report(IngestProgress(done + 1, total, done_bytes, total_bytes, str(path), "indexed", count))
+        finally:
+            reader.close()
+        if not cancel.is_set():
+            self.catalog.clear_pending_imports()
+        return IngestSummary(
+            added=added,
+            updated=updated,
+            unchanged=plan.unchanged,
+            removed=removed,
+            chunks=chunks,
+            failed=failed,
+            skipped=plan.skipped,
+            seconds=round(time.perf_counter() - started, 3),
+            pages=pages,
+            cancelled=cancel.is_set(),
+        )
+
+    def _timeout(self, size: int) -> float:
+        return self.options.file_timeout_s + size / 1e6  # a second more per MB
+
+    def _plan(self, paths: list[Path]) -> _Plan:
+        files, failed, skipped, folders = scan(paths)
+        plan = _Plan(failed=failed, skipped=skipped, folders=folders)
+        limit = self.options.max_file_mb * 1024 * 1024
+        for path in files:
+            try:
+                stat = path.stat()
+                if stat.st_size > limit:
+                    raise LoaderError(
+                        path,
+                        f"{stat.st_size / 2**20:.0f} MB is over the "
+                        f"{self.options.max_file_mb} MB limit (ingest.max_file_mb)",
+                    )
+                known = self.catalog.file(str(path))
+                if (
+                    known
+                    and known.state == "indexed"
+                    and known.size == stat.st_size
+                    and known.mtime_ns == stat.st_mtime_ns
+                ):
+                    plan.unchanged += 1
+                    continue
+                sha = sha256_file(path)
+            except PermissionError:
+                plan.failed.append(FileProblem(str(path), "permission denied"))
+                continue
+            except OSError as exc:
+                plan.failed.append(FileProblem(str(path), f"cannot read file ({exc.strerror})"))
+                continue
+            except LoaderError as err:
+                plan.failed.append(FileProblem(str(path), err.reason))
+                continue
+            if known and known.state == "indexed" and known.sha256 == sha:
+                self.catalog.touch(str(path), stat.st_mtime_ns)  # touched, not changed
+                plan.unchanged += 1
+                continue
+            plan.work.append((path, stat, sha))
+        return plan
+
+    def _drop_deleted(self, folders: list[Path]) -> int:
+        removed = 0
+        for folder in folders:
+            for record in self.catalog.files(under=str(folder)):
+                if not Path(record.path).exists():
+                    self.remove(record.path)
+                    removed += 1
+        return removed
+
+    def remove(self, path: str) -> bool:
+        self.store.delete_path(path)
+        return self.catalog.remove(path)
+
+    def _index(
+        self,
+        document: LoadedDocument,
+        stat: os.stat_result,
+        sha: str,
+        cancel: threading.Event,
+        done: int,
+        total: int,
+        report: Callable[[IngestProgress], None],
+        done_bytes: int,
+        total_bytes: int,
+    ) -> int | None:
+        """Embed and store one document; None if cancelled before it was committed."""
+        opts = self.options
+        chunks = chunk_sections(document.path, sha, document.sections, opts.chunk_chars, opts.overlap_chars)
+        if not chunks:
+            raise LoaderError(document.path, "no text to index")
+        vectors = []
+        for start in range(0, len(chunks), opts.embed_batch * 4):
+            if cancel.is_set():
+                return None
+            batch = chunks[start : start + opts.embed_batch * 4]
+            vectors.append(self.embedder.encode([c.embed_text for c in batch], opts.embed_batch))
+            share = int(stat.st_size * min(1.0, (start + len(batch)) / len(chunks)))
+            report(
+                IngestProgress(
+                    done,
+                    total,
+                    done_bytes + share,
+                    total_bytes,
+                    document.path,
+                    "embedding",
+                    start + len(batch),
+                )
+            )
+        import numpy as np
+
+        self.catalog.mark(
+            document.path,
+            kind=document.kind,
+            size=stat.st_size,
+            mtime_ns=stat.st_mtime_ns,
+            sha256=sha,
+            state="indexing",
+        )
+        self.store.delete_path(document.path)
+        self.store.upsert([c.id for c in chunks], np.concatenate(vectors), [c.path for c in chunks])
+        self.catalog.replace_chunks(document.path, chunks, document.pages)
+        if document.warnings:
+            log.warning("%s: %s", document.path, "; ".join(document.warnings))
+        return len(chunks)
+
+
+def _kind(path: Path) -> str:
+    return SUPPORTED.get(path.suffix.lower(), "other")

@@ -1,0 +1,166 @@
+"""The in-process llama.cpp model (llama-cpp-python): CPU anywhere, Metal or CUDA when built so."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quire.config import DEFAULT_MODEL_FILE, Settings
+from quire.errors import ModelError, ProviderUnavailable
+from quire.providers.base import Message, ProviderHealth, TokenEvent
+
+log = logging.getLogger(__name__)
+
+_QUANT = re.compile(r"(?i)\b(I?Q\d_[A-Z0-9_]+|Q\d_\d|Q\d|F16|F32|BF16)\b")
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    path: Path
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def quantisation(self) -> str:
+        match = _QUANT.search(self.path.stem.replace("-", " ").replace(".", " "))
+        return match.group(1).upper() if match else "?"
+
+
+def find_models(settings: Settings) -> list[ModelFile]:
+    """Every GGUF in the models folders, first folder winning when names repeat."""
+    seen: dict[str, ModelFile] = {}
+    for folder in settings.models_dirs:
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.gguf")):
+                if path.name not in seen and path.is_file():
+                    seen[path.name] = ModelFile(path, path.stat().st_size)
+    return list(seen.values())
+
+
+def resolve_model(settings: Settings, name: str | None = None) -> Path:
+    wanted = name or settings.get("providers.local.model") or DEFAULT_MODEL_FILE
+    candidate = Path(wanted).expanduser()
+    if candidate.is_file():
+        return candidate.resolve()
+    for model in find_models(settings):
+        if model.name == wanted or model.path.stem == wanted:
+            return model.path
+    found = ", ".join(m.name for m in find_models(settings)) or "none"
+    folders = ", ".join(str(d) for d in settings.models_dirs)
+    raise ModelError(f"chat model {wanted!r} not found in {folders} (found: {found})")
+
+
+def check_gguf(path: Path) -> None:
+    """Refuse a file that is not a GGUF before llama.cpp gets to crash on it."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read model file ({exc.strerror})") from None
+    if magic != b"GGUF":
+        raise ModelError(f"{path}: not a GGUF model file (corrupt or incomplete download?)")
+
+
+def physical_cores() -> int:
+    import psutil
+
+    return psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
+
+
+class LocalProvider:
+    name = "local"
+    _cache: dict[tuple[str, int, int, int], Any] = {}
+    _cache_lock = threading.Lock()
+
+    def __init__(self, settings: Settings, model: str | None = None) -> None:
+        self._settings = settings
+        self._model_name = model
+        self._path: Path | None = None
+        self._llm: Any = None
+        self._generate_lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = resolve_model(self._settings, self._model_name)
+        return self._path
+
+    @property
+    def model(self) -> str:
+        try:
+            return self.path.name
+        except ModelError:
+            return self._model_name or self._settings.get("providers.local.model") or DEFAULT_MODEL_FILE
+
+    @property
+    def context_tokens(self) -> int:
+        return int(self._settings.get("providers.local.context"))
+
+    def _load(self) -> Any:
+        if self._llm is not None:
+            return self._llm
+        path = self.path
+        check_gguf(path)
+        threads = self._settings.get("providers.local.threads") or physical_cores()
+        key = (str(path), self.context_tokens, threads, self._settings.get("providers.local.gpu_layers"))
+        with self._cache_lock:
+            if key not in self._cache:
+                # Heavy import here: llama_cpp loads a large native library.
+                import llama_cpp
+
+                layers = key[3] if llama_cpp.llama_supports_gpu_offload() else 0
+                try:
+                    self._cache[key] = llama_cpp.Llama(
+                        model_path=str(path),
+                        n_ctx=self.context_tokens,
+                        n_threads=threads,
+                        n_threads_batch=threads,
+                        n_gpu_layers=layers,
+                        verbose=False,
+                    )
+                except Exception as exc:  # llama.cpp says only "failed to load model"
+                    raise ModelError(f"{path}: llama.cpp could not load this model ({exc})") from None
+                log.info("loaded %s (threads=%d, gpu_layers=%d)", path, threads, layers)
+            self._llm = self._cache[key]
+        return self._llm
+
+    def _ready(self) -> Any:
+        """The loaded model; a missing or broken model makes the provider unavailable."""
+        try:
+            return self._load()
+        except ModelError as exc:
+            raise ProviderUnavailable(self.name, str(exc)) from None
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._ready().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def health(self) -> ProviderHealth:
+        try:
+            path = self.path
+            check_gguf(path)
+        except ModelError as exc:
+            return ProviderHealth(False, self.model, str(exc))
+        return ProviderHealth(True, path.name)
+
+    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[TokenEvent]:
+        llm = self._ready()
+        with self._generate_lock:  # one llama context serves one answer at a time
+            pieces = llm.create_chat_completion(
+                messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature
+            )
+            output = 0
+            for piece in pieces:
+                text = piece["choices"][0]["delta"].get("content")
+                if text:
+                    output += 1
+                    yield TokenEvent(text)
+            # n_tokens is the context's fill: the prompt plus what was generated
+            yield TokenEvent(prompt_tokens=max(0, llm.n_tokens - output), output_tokens=output)

@@ -1,0 +1,1 @@
+"""Finding passages: the embedder, the vector stores and hybrid retrieval."""

