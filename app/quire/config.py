@@ -32,14 +32,25 @@ DEFAULTS: dict[str, Any] = {
     "providers.local.context": 4096,
     "providers.max_tokens": 512,
     "providers.temperature": 0.2,
-    "providers.lan.url": "",
-    "providers.lan.model": "",
+    "providers.health_cache_s": 5.0,  # how long `auto` trusts a provider's last health check
+    "providers.lan.url": "",  # an OpenAI-compatible base URL, e.g. http://gpu-box.local:8000/v1
+    "providers.lan.model": "",  # "" = the first model the server lists
+    "providers.lan.context": 8192,
+    "providers.lan.connect_timeout_s": 3.0,
+    "providers.lan.read_timeout_s": 120.0,  # longest silence while the server thinks or streams
+    "providers.lan.health_timeout_s": 2.0,
+    "providers.lan.tokenize": True,  # ask the server to count tokens when it can, else estimate
     "providers.oci.config_file": "~/.oci/config",
     "providers.oci.profile": "DEFAULT",
     "providers.oci.region": "",
     "providers.oci.endpoint": "",
     "providers.oci.compartment": "",
-    "providers.oci.model": "",
+    "providers.oci.model": "",  # a model id, e.g. cohere.command-r-plus-08-2024 or meta.llama-3.3-70b-instruct
+    "providers.oci.api_format": "auto",  # auto (cohere.* = COHERE, else GENERIC) | COHERE | GENERIC
+    "providers.oci.context": 16384,
+    "providers.oci.connect_timeout_s": 5.0,
+    "providers.oci.read_timeout_s": 120.0,
+    "providers.oci.retries": 2,  # extra tries after 429/5xx, before the first token only
     "oracle.dsn": "",
     "oracle.user": "",
 }

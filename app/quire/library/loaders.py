@@ -103,9 +103,15 @@ def decode_text(path: Path, data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise LoaderError(path, "binary data or an unknown text encoding")
+    # Short Western notes fit several code pages equally well; Windows-1252 is the likely one.
+    for match in matches:
+        if match.encoding in _WESTERN and match.chaos <= best.chaos and match.coherence >= best.coherence:
+            best = match
+            break
     text = str(best)
     control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if control > len(text[:8192]) * 0.05:
@@ -114,6 +120,7 @@ def decode_text(path: Path, data: bytes) -> str:
     return text
 
 
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 

@@ -93,7 +93,7 @@ class ReaderProcess:
             self.submit(path)
 
     def close(self) -> None:
-        if self._proc is not None:
+        if self._proc is not None and self._proc.pid is not None:
             if self._proc.is_alive():
                 self._proc.kill()
             self._proc.join(timeout=5)

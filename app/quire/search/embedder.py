@@ -30,6 +30,10 @@ def bundled_model_dir() -> Path:
     return folder
 
 
+_LOADED: dict[str, object] = {}  # one copy of each model per process, however many libraries
+_LOAD_LOCK = threading.Lock()
+
+
 class Embedder:
     """Loads on first use (torch takes seconds to import); thread-safe."""
 
@@ -40,10 +44,9 @@ class Embedder:
         self._model_dir = model_dir
         self._threads = threads
         self._model = None
-        self._lock = threading.Lock()
 
     def _load(self):  # type: ignore[no-untyped-def]
-        with self._lock:
+        with _LOAD_LOCK:
             if self._model is None:
                 offline_environment()
                 # Heavy imports here, not at module level: the window and CLI start fast.
@@ -56,11 +59,15 @@ class Embedder:
                 if self._threads:
                     torch.set_num_threads(self._threads)
                 folder = self._model_dir or bundled_model_dir()
-                try:
-                    self._model = SentenceTransformer(str(folder), device="cpu")
-                except Exception as exc:
-                    raise ModelError(f"{folder}: embedding model could not be loaded ({exc})") from exc
-                dim = self._model.get_sentence_embedding_dimension()
+                if str(folder) not in _LOADED:
+                    try:
+                        _LOADED[str(folder)] = SentenceTransformer(str(folder), device="cpu")
+                    except Exception as exc:
+                        raise ModelError(f"{folder}: embedding model could not be loaded ({exc})") from exc
+                self._model = _LOADED[str(folder)]
+                model = self._model
+                measure = getattr(model, "get_embedding_dimension", None)  # renamed in ST 5
+                dim = measure() if measure else model.get_sentence_embedding_dimension()
                 if dim != self.dim:
                     raise ModelError(f"{folder}: expected a {self.dim}-dim embedder, got {dim}")
                 log.info("embedder loaded from %s", folder)

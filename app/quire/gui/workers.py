@@ -1,0 +1,146 @@
+"""Qt workers around core calls: the window never waits on the embedder, the store or a model."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal
+
+from quire.errors import QuireError
+
+log = logging.getLogger(__name__)
+
+
+def describe(exc: BaseException) -> str:
+    """The sentence the user sees: a QuireError's own, otherwise the kind and message."""
+    if isinstance(exc, QuireError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _JobSignals(QObject):
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class Job(QRunnable):
+    """Run one call on the shared pool; `done(result)` or `failed(message)` arrive on the GUI thread."""
+
+    _running: set[Job] = set()  # keeps the Python side alive until the signal is delivered
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.call = call
+        self.signals = _JobSignals()
+
+    def run(self) -> None:
+        try:
+            result = self.call()
+        except Exception as exc:
+            log.exception("background job failed")
+            self.signals.failed.emit(describe(exc))
+        else:
+            self.signals.done.emit(result)
+        finally:
+            Job._running.discard(self)
+
+
+def run_job(
+    call: Callable[[], Any],
+    done: Callable[[Any], None] | None = None,
+    failed: Callable[[str], None] | None = None,
+) -> Job:
+    """Start `call` on the global pool; the callbacks are queued to the GUI thread."""
+    job = Job(call)
+    if done is not None:
+        job.signals.done.connect(done, Qt.ConnectionType.QueuedConnection)
+    if failed is not None:
+        job.signals.failed.connect(failed, Qt.ConnectionType.QueuedConnection)
+    Job._running.add(job)
+    QThreadPool.globalInstance().start(job)
+    return job
+
+
+class IngestWorker(QThread):
+    """One import: progress events as they happen, then the summary; cancel() stops between steps."""
+
+    progress = Signal(object)  # IngestProgress
+    finished_import = Signal(object)  # IngestSummary
+    failed = Signal(str)
+
+    def __init__(self, quire: Any, paths: list[Path], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.quire = quire
+        self.paths = paths
+        self.cancel_event = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def run(self) -> None:
+        try:
+            summary = self.quire.ingest(self.paths, progress=self.progress.emit, cancel=self.cancel_event)
+        except Exception as exc:
+            log.exception("import failed")
+            self.failed.emit(describe(exc))
+        else:
+            self.finished_import.emit(summary)
+
+
+class AnswerWorker(QThread):
+    """Streams one answer: text pieces, live metrics a few times a second, then the Answer."""
+
+    started_stream = Signal(object)  # the AnswerStream, once retrieval is done
+    piece = Signal(str)
+    live = Signal(object)  # Metrics
+    answered = Signal(object)  # Answer
+    failed = Signal(str)
+
+    METRICS_EVERY_S = 0.1
+
+    def __init__(
+        self,
+        quire: Any,
+        question: str,
+        provider: str | None,
+        model: str | None = None,
+        k: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.quire = quire
+        self.question = question
+        self.provider = provider
+        self.model = model
+        self.k = k
+        self.stream: Any = None
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.stream is not None:
+            self.stream.stop()
+
+    def run(self) -> None:
+        try:
+            self.stream = self.quire.ask(self.question, self.provider, self.k, self.model)
+            if self._stop.is_set():
+                self.stream.stop()
+            self.started_stream.emit(self.stream)
+            last = 0.0
+            for text in self.stream:
+                self.piece.emit(text)
+                now = time.monotonic()
+                if now - last >= self.METRICS_EVERY_S:
+                    last = now
+                    self.live.emit(self.stream.live_metrics())
+            self.answered.emit(self.stream.result())
+        except Exception as exc:
+            log.info("answer failed: %s", exc)
+            self.failed.emit(describe(exc))

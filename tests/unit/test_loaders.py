@@ -1,0 +1,119 @@
+"""Loaders on real generated files, good and bad."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from fixtures import make_blank_pdf, make_pdf, make_pptx
+from quire.errors import LoaderError
+from quire.library.loaders import load_document, markdown_sections, unsupported_reason
+
+
+def test_pdf_pages_are_one_based(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", ["alpha page", "beta page", "gamma page"])
+    doc = load_document(pdf)
+    assert doc.kind == "pdf" and doc.pages == 3
+    assert [(s.page, s.text) for s in doc.sections] == [
+        (1, "alpha page"), (2, "beta page"), (3, "gamma page"),
+    ]
+
+
+def test_pdf_skips_blank_pages_but_keeps_numbering(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", ["first", "", "third"])
+    assert [s.page for s in load_document(pdf).sections] == [1, 3]
+
+
+def test_slides_keep_title_body_table_and_notes(tmp_path: Path) -> None:
+    deck = make_pptx(tmp_path / "d.pptx", [
+        {"title": "Intro", "body": "Welcome aboard"},
+        {"title": "Numbers", "table": [["Region", "Sales"], ["North", "42 units"]],
+         "notes": "Mention the northern depot."},
+    ])
+    doc = load_document(deck)
+    assert doc.kind == "slides" and doc.pages == 2
+    first, second = doc.sections
+    assert first.slide == 1 and first.heading == "Intro" and "Welcome aboard" in first.text
+    assert second.slide == 2 and second.heading == "Numbers"
+    assert "North | 42 units" in second.text
+    assert "Speaker notes: Mention the northern depot." in second.text
+
+
+def test_markdown_heading_path_and_fences() -> None:
+    text = "# A\nintro\n## B\nbody b\n```\n# not a heading\n```\n### C\nbody c\n## D\nbody d\n"
+    sections = markdown_sections(text)
+    assert [s.heading for s in sections] == ["A", "A > B", "A > B > C", "A > D"]
+    assert "# not a heading" in sections[1].text
+
+
+def test_note_in_latin1_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "old.txt"
+    path.write_bytes("Café crème brûlée à la façon de grand-mère, très délicieuse.".encode("latin-1"))
+    assert "Café crème brûlée" in load_document(path).sections[0].text
+
+
+def test_note_in_utf16_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "wide.md"
+    path.write_text("# Título\nmañana", encoding="utf-16")
+    doc = load_document(path)
+    assert doc.sections[0].heading == "Título" and "mañana" in doc.sections[0].text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.pdf", b"", "empty file"),
+        ("empty.md", b"", "empty file"),
+        ("blank.txt", b"   \n\n  ", "only whitespace"),
+        ("binary.md", bytes(range(256)) * 40, "binary data"),
+        ("junk.pdf", b"this is not a pdf at all" * 10, "not a PDF file"),
+        ("broken.pdf", b"%PDF-1.4\n" + b"\x00garbage\xff" * 500, "PDF"),
+        ("notzip.pptx", b"PK? definitely not a zip file" * 10, "not a valid .pptx"),
+    ],
+)
+def test_bad_files_fail_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LoaderError) as err:
+        load_document(path)
+    assert err.value.path == str(path)
+    assert reason in err.value.reason
+
+
+def test_scanned_pdf_says_no_text(tmp_path: Path) -> None:
+    with pytest.raises(LoaderError, match="no extractable text.*OCR not supported yet"):
+        load_document(make_blank_pdf(tmp_path / "scan.pdf"))
+
+
+def test_password_pdf_is_refused(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "secret.pdf", ["classified"], password="hunter2")
+    with pytest.raises(LoaderError, match="password-protected"):
+        load_document(pdf)
+
+
+def test_truncated_pdf_is_read_or_refused_cleanly(tmp_path: Path) -> None:
+    whole = make_pdf(tmp_path / "whole.pdf", [f"page {n} text" for n in range(1, 9)])
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    try:
+        doc = load_document(cut)
+    except LoaderError as err:
+        assert err.path == str(cut) and err.reason
+    else:  # pypdf can rebuild a lost xref: whatever it recovers keeps its page numbers
+        assert doc.sections and all(s.text == f"page {s.page} text" for s in doc.sections)
+
+
+def test_pptx_zip_without_a_presentation(tmp_path: Path) -> None:
+    path = tmp_path / "fake.pptx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "not a deck")
+    with pytest.raises(LoaderError, match="not a valid .pptx"):
+        load_document(path)
+
+
+def test_unsupported_types_say_why() -> None:
+    assert unsupported_reason(Path("a.pdf")) is None
+    assert "save it as .pptx" in (unsupported_reason(Path("old.ppt")) or "")
+    assert "Quire reads .md, .txt, .pdf and .pptx" in (unsupported_reason(Path("x.xyz")) or "")
