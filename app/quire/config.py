@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "providers.oci.region": "",
     "providers.oci.endpoint": "",
     "providers.oci.compartment": "",
-    "providers.oci.model": "",  # a model id, e.g. cohere.command-r-plus-08-2024 or meta.llama-3.3-70b-instruct
+    "providers.oci.model": "",  # e.g. cohere.command-r-plus-08-2024, meta.llama-3.3-70b-instruct
     "providers.oci.api_format": "auto",  # auto (cohere.* = COHERE, else GENERIC) | COHERE | GENERIC
     "providers.oci.context": 16384,
     "providers.oci.connect_timeout_s": 5.0,
