@@ -47,6 +47,7 @@ class Answer:
     metrics: Metrics
     error: str | None = None
     partial: bool = False
+    fallback_reason: str | None = None  # why fallback_from could not answer
 
 
 class AnswerStream:
@@ -105,10 +106,15 @@ class AnswerStream:
                     self.fallback_reason = exc.reason
                 self._watch = Stopwatch()
         self.fallback_from = None
-        raise ProviderUnavailable(
+        error = ProviderUnavailable(
             self._providers[-1].name if len(self._providers) == 1 else "auto",
             "; ".join(failures) if len(failures) > 1 else failures[0].split(": ", 1)[-1],
         )
+        if self._log is not None:  # an answer that never came is a figure too (errors per provider)
+            last = self._providers[-1]
+            fell_back = self._providers[0].name if len(self._providers) > 1 else None
+            self._log.record(last.name, last.model, self._watch.metrics(0), fell_back, str(error))
+        raise error
 
     def _stream_from(self, provider: Provider) -> Iterator[str]:
         messages, used = build_messages(
@@ -169,7 +175,15 @@ class AnswerStream:
             for n, hit in enumerate(used, start=1)
         ]
         self._result = Answer(
-            text, citations, provider.name, provider.model, self.fallback_from, metrics, error, partial
+            text,
+            citations,
+            provider.name,
+            provider.model,
+            self.fallback_from,
+            metrics,
+            error,
+            partial,
+            self.fallback_reason if self.fallback_from else None,
         )
         if self._log is not None:
             self._log.record(provider.name, provider.model, metrics, self.fallback_from, error)
