@@ -1,0 +1,401 @@
+"""The library: files and their ingest state, the import progress with ETA and Cancel, drop target."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quire.gui import icons
+from quire.gui.workers import IngestWorker, run_job
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+FILE_FILTER = "Notes, PDFs and decks (*.md *.markdown *.txt *.pdf *.pptx);;All files (*)"
+
+
+def eta_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s left"
+    return f"{seconds / 60:.0f} min left"
+
+
+class LibraryPanel(QWidget):
+    import_started = Signal()
+    import_finished = Signal(object)  # IngestSummary, or None when it failed outright
+    library_changed = Signal(int)  # number of files listed
+
+    COLUMNS = ("Name", "State", "Pages", "Chunks")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.quire: Any = None
+        self.worker: IngestWorker | None = None
+        self.queued: list[Path] = []
+        self.records: list[Any] = []
+        self.live: dict[str, str] = {}  # path → stage of files the running import is on
+        self.rejected: dict[str, str] = {}  # files the import refused outright (not in the catalog)
+        self.last_summary: Any = None
+        self._started = 0.0
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        title = QLabel("Library")
+        title.setObjectName("panelTitle")
+        layout.addWidget(title)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter files  (Ctrl+K)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.apply_filter)
+        layout.addWidget(self.search)
+
+        self.notice = QLabel()
+        self.notice.setObjectName("libraryNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._drop_target())
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.stack.addWidget(self.tree)
+        layout.addWidget(self.stack, 1)
+
+        self.progress_row = QFrame()
+        progress = QVBoxLayout(self.progress_row)
+        progress.setContentsMargins(0, 0, 0, 0)
+        line = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the import after the current step (it resumes next start)")
+        self.cancel_button.clicked.connect(self.cancel_import)
+        line.addWidget(self.progress, 1)
+        line.addWidget(self.cancel_button)
+        progress.addLayout(line)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("progressLabel")
+        progress.addWidget(self.progress_label)
+        self.progress_row.hide()
+        layout.addWidget(self.progress_row)
+
+        buttons = QHBoxLayout()
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Import files (Ctrl+O); or drop files and folders on the window")
+        self.import_button.clicked.connect(self.choose_files)
+        self.retry_button = QToolButton()
+        self.retry_button.setText("Retry")
+        self.retry_button.clicked.connect(self.retry_selected)
+        self.remove_button = QToolButton()
+        self.remove_button.setText("Remove")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.reveal_button = QToolButton()
+        self.reveal_button.setText("Reveal")
+        self.reveal_button.setToolTip("Show the file in the file manager")
+        self.reveal_button.clicked.connect(self.reveal_selected)
+        for button in (self.import_button, self.retry_button, self.remove_button, self.reveal_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.counts = QLabel()
+        self.counts.setObjectName("libraryCounts")
+        layout.addWidget(self.counts)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(250)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._update_buttons()
+
+    def _drop_target(self) -> QWidget:
+        box = QFrame()
+        box.setObjectName("dropTarget")
+        inner = QVBoxLayout(box)
+        inner.addStretch(1)
+        for text, name in (
+            ("Drop notes, PDFs and slide decks here", "dropTitle"),
+            (".md · .txt · .pdf · .pptx — files or whole folders", "dropHint"),
+        ):
+            label = QLabel(text)
+            label.setObjectName(name)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            inner.addWidget(label)
+        choose = QPushButton("Choose files…")
+        choose.clicked.connect(self.choose_files)
+        folder = QPushButton("Choose a folder…")
+        folder.clicked.connect(self.choose_folder)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(choose)
+        row.addWidget(folder)
+        row.addStretch(1)
+        inner.addLayout(row)
+        inner.addStretch(1)
+        return box
+
+    # The list ------------------------------------------------------------------------------------
+
+    def set_quire(self, quire: Any) -> None:
+        self.quire = quire
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.quire is not None:
+            run_job(self.quire.catalog.files, self.show_records)
+
+    def schedule_refresh(self) -> None:
+        self._refresh_timer.start()
+
+    def show_records(self, records: list[Any]) -> None:
+        self.records = records
+        selected = set(self.selected_paths())
+        self.tree.clear()
+        known = {r.path for r in records}
+        rows = [(r.path, r.state, r.error, r.pages, r.chunks) for r in records]
+        rows += [(p, "indexing", None, None, None) for p in self.live if p not in known]
+        rows += [(p, "failed", e, None, None) for p, e in self.rejected.items() if p not in known]
+        for path, state, error, pages, chunks in sorted(rows, key=lambda row: Path(row[0]).name.lower()):
+            if path in self.live and state != "failed":
+                state = "indexing"
+            item = QTreeWidgetItem([Path(path).name, "", str(pages) if pages else "–", ""])
+            item.setData(0, PATH_ROLE, path)
+            item.setData(1, PATH_ROLE, state)
+            if chunks is not None:
+                item.setText(3, str(chunks))
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
+            item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight)
+            if state == "failed":
+                item.setText(1, f"failed: {error or 'unknown error'}")
+                item.setForeground(1, QColor("#e03131"))
+                item.setIcon(0, icons.health_dot("down"))
+            elif state == "indexing":
+                item.setText(1, f"indexing… ({self.live.get(path, 'waiting')})")
+                item.setIcon(0, icons.health_dot("warn"))
+            else:
+                item.setText(1, "indexed")
+                item.setIcon(0, icons.health_dot("ok"))
+            tip = path + (f"\n\n{error}" if error else "")
+            for column in range(len(self.COLUMNS)):
+                item.setToolTip(column, tip)
+            self.tree.addTopLevelItem(item)
+            item.setSelected(path in selected)
+        self.stack.setCurrentIndex(1 if rows else 0)
+        indexed = [r for r in records if r.state == "indexed"]
+        failed = sum(1 for row in rows if row[1] == "failed")
+        self.counts.setText(
+            f"{len(indexed)} documents · {sum(r.pages for r in indexed)} pages/slides · "
+            f"{sum(r.chunks for r in indexed)} chunks" + (f" · {failed} failed" if failed else "")
+        )
+        self.apply_filter()
+        self.library_changed.emit(len(rows))
+
+    def apply_filter(self) -> None:
+        words = self.search.text().lower().split()
+        for index in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(index)
+            haystack = f"{item.data(0, PATH_ROLE)} {item.text(1)}".lower()
+            item.setHidden(not all(word in haystack for word in words))
+
+    def rows(self) -> dict[str, tuple[str, str, str]]:
+        """name → (state text, pages, chunks) of the visible rows; what a reader sees."""
+        out = {}
+        for index in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(index)
+            if not item.isHidden():
+                out[item.text(0)] = (item.text(1), item.text(2), item.text(3))
+        return out
+
+    def selected_paths(self) -> list[str]:
+        return [item.data(0, PATH_ROLE) for item in self.tree.selectedItems()]
+
+    def select_path(self, path: str) -> None:
+        for index in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(index)
+            item.setSelected(item.data(0, PATH_ROLE) == path)
+
+    def _update_buttons(self) -> None:
+        items = self.tree.selectedItems()
+        self.remove_button.setEnabled(bool(items))
+        self.reveal_button.setEnabled(bool(items))
+        self.retry_button.setEnabled(any(i.data(1, PATH_ROLE) == "failed" for i in items))
+
+    def _context_menu(self, point: QPoint) -> None:
+        if not self.tree.itemAt(point):
+            return
+        menu = QMenu(self)
+        if self.retry_button.isEnabled():
+            menu.addAction("Retry import", self.retry_selected)
+        menu.addAction("Reveal in file manager", self.reveal_selected)
+        menu.addSeparator()
+        menu.addAction("Remove from library", self.remove_selected)
+        menu.exec(self.tree.viewport().mapToGlobal(point))
+
+    # Actions -------------------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import into Quire", str(Path.home()), FILE_FILTER)
+        if paths:
+            self.import_paths([Path(p) for p in paths])
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder into Quire", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def retry_selected(self) -> None:
+        paths = [i.data(0, PATH_ROLE) for i in self.tree.selectedItems() if i.data(1, PATH_ROLE) == "failed"]
+        for path in paths:
+            self.rejected.pop(path, None)
+        if paths:
+            self.import_paths([Path(p) for p in paths])
+
+    def remove_selected(self) -> None:
+        paths = self.selected_paths()
+        if not paths or self.quire is None:
+            return
+        for path in paths:
+            self.rejected.pop(path, None)
+        run_job(
+            lambda: self.quire.remove([Path(p) for p in paths]), lambda _: self.refresh(), self.show_error
+        )
+
+    def reveal_selected(self) -> None:
+        for path in self.selected_paths()[:1]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    def show_error(self, message: str) -> None:
+        self.notice.setText(message)
+        self.notice.setProperty("error", True)
+        self.notice.show()
+
+    # Import --------------------------------------------------------------------------------------
+
+    def is_importing(self) -> bool:
+        return self.worker is not None
+
+    def import_paths(self, paths: list[Path], resume: bool = False) -> None:
+        """Start an import, or queue it behind the running one."""
+        if self.quire is None:
+            self.queued += paths
+            return
+        if self.worker is not None:
+            self.queued += [p for p in paths if p not in self.queued]
+            self.progress_label.setText(self.progress_label.text() + f"  (+{len(self.queued)} queued)")
+            return
+        for path in paths:
+            self.rejected.pop(os.path.abspath(path), None)
+        self.notice.hide()
+        self.worker = IngestWorker(self.quire, list(paths), self)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished_import.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self._started = time.monotonic()
+        self.progress.setValue(0)
+        self.progress_label.setText("Resuming the interrupted import…" if resume else "Scanning…")
+        self.cancel_button.setEnabled(True)
+        self.progress_row.show()
+        self.import_started.emit()
+        self.worker.start()
+
+    def cancel_import(self) -> None:
+        if self.worker is not None:
+            self.queued.clear()
+            self.worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText("Cancelling after the current step…")
+
+    def _on_progress(self, event: Any) -> None:
+        share = event.bytes_done / event.bytes_total if event.bytes_total else 0.0
+        self.progress.setValue(int(share * 1000))
+        elapsed = time.monotonic() - self._started
+        eta = f" · {eta_text(elapsed / share - elapsed)}" if 0.02 < share < 1 and elapsed > 1 else ""
+        self.progress_label.setText(
+            f"{event.files_done}/{event.files_total} files{eta} · {event.stage} {Path(event.path).name}"
+        )
+        if event.stage in ("reading", "embedding"):
+            first = event.path not in self.live
+            self.live[event.path] = event.stage
+            if first:
+                self.schedule_refresh()
+        else:
+            self.live.pop(event.path, None)
+            self.schedule_refresh()
+
+    def _on_finished(self, summary: Any) -> None:
+        self.last_summary = summary
+        problems = [(p.path, p.error) for p in summary.failed]
+        for path, error in problems:
+            self.rejected[path] = error
+        lines = [f"{Path(path).name}: {error}" for path, error in problems]
+        if summary.skipped:
+            lines += [f"skipped {Path(p.path).name}: {p.error}" for p in summary.skipped[:8]]
+            if len(summary.skipped) > 8:
+                lines.append(f"… and {len(summary.skipped) - 8} more skipped")
+        if summary.cancelled:
+            lines.insert(0, "Import cancelled; it will resume the next time Quire starts.")
+        if lines:
+            self.notice.setText("\n".join(lines))
+            self.notice.setProperty("error", bool(problems))
+            self.notice.show()
+        self._end_import(summary)
+
+    def _on_failed(self, message: str) -> None:
+        self.show_error(f"Import failed: {message}")
+        self._end_import(None)
+
+    def _end_import(self, summary: Any) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.wait(2000)
+            worker.deleteLater()
+        self.live.clear()
+        self.progress_row.hide()
+        self.refresh()
+        self.import_finished.emit(summary)
+        if self.queued:
+            queued, self.queued = self.queued, []
+            self.import_paths(queued)
+
+    def shutdown(self, wait_ms: int = 15000) -> None:
+        """Stop the import for closing; the catalog remembers it and the next start resumes."""
+        self.queued.clear()
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait(wait_ms)

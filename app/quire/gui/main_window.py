@@ -1,0 +1,489 @@
+"""The main window: toolbar (provider toggle with health, model picker), library beside chat, tabs."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QWidget,
+)
+
+from quire import __version__
+from quire.gui import icons, shortcuts
+from quire.gui.chat_view import AnswerRun, ChatView
+from quire.gui.compare_view import CompareView
+from quire.gui.history import ChatHistory, Message
+from quire.gui.library_panel import LibraryPanel
+from quire.gui.metrics_view import MetricsView
+from quire.gui.pdf_viewer import open_citation
+from quire.gui.workers import AnswerWorker, run_job
+
+log = logging.getLogger(__name__)
+
+PROVIDERS = (("local", "Local"), ("lan", "LAN GPU"), ("oci", "OCI GenAI"), ("auto", "Auto"))
+HEALTH_EVERY_MS = 60_000
+
+
+@dataclass
+class Startup:
+    """Timings of the first seconds, for the log and the tests."""
+
+    created: float
+    shown: float | None = None
+    library_listed: float | None = None
+    warm: float | None = None
+
+
+class ProviderToggle(QWidget):
+    """A segmented control: one checkable button per provider, each with a health dot."""
+
+    changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[str, QToolButton] = {}
+        for index, (name, label) in enumerate(PROVIDERS):
+            button = QToolButton()
+            button.setText(label)
+            button.setCheckable(True)
+            button.setObjectName("providerButton")
+            button.setProperty("segment", "first" if index == 0 else "last" if index == 3 else "middle")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setIcon(icons.health_dot("unknown"))
+            button.setToolTip(f"{label}: checking…")
+            button.clicked.connect(lambda _=False, n=name: self.changed.emit(n))
+            self.group.addButton(button)
+            self.buttons[name] = button
+            layout.addWidget(button)
+
+    def choice(self) -> str:
+        for name, button in self.buttons.items():
+            if button.isChecked():
+                return name
+        return "local"
+
+    def set_choice(self, name: str) -> None:
+        self.buttons.get(name, self.buttons["local"]).setChecked(True)
+
+    def set_health(self, name: str, state: str, tip: str) -> None:
+        self.buttons[name].setIcon(icons.health_dot(state))
+        self.buttons[name].setToolTip(tip)
+        self.buttons[name].setProperty("health", state)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, quire_factory: Callable[[], Any] | None = None, screenshot: bool = False) -> None:
+        super().__init__()
+        self.startup = Startup(time.perf_counter())
+        self.quire_factory = quire_factory
+        self.screenshot_mode = screenshot
+        self.quire: Any = None
+        self.history: ChatHistory | None = None
+        self.run: AnswerRun | None = None
+        self.health: dict[str, Any] = {}
+        self.health_checked = False
+        self.library_listed = False
+        self.model_error = ""
+        self.viewers: list[Any] = []
+        self.setWindowTitle("Quire")
+        self.setWindowIcon(icons.app_icon())
+        self.setAcceptDrops(True)
+        self.resize(1240, 780)
+
+        self.toggle = ProviderToggle()
+        self.toggle.changed.connect(self.choose_provider)
+        self.model_picker = QComboBox()
+        self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.model_picker.setToolTip("Local model (GGUF files in the models folders)")
+        self.model_picker.activated.connect(self.choose_model)
+        self._build_toolbar()
+
+        self.library = LibraryPanel()
+        self.library.library_changed.connect(self._library_changed)
+        self.library.import_finished.connect(lambda _summary: self.metrics_view.refresh())
+        self.chat = ChatView()
+        self.chat.ask_requested.connect(self.ask)
+        self.chat.stop_requested.connect(self.stop_answer)
+        self.chat.new_chat_requested.connect(self.new_chat)
+        self.chat.citation_clicked.connect(self.open_citation)
+        self.chat.input.setAcceptDrops(False)  # a dropped file imports; it never pastes its path
+        self.compare = CompareView()
+        self.compare.local_model = self.local_model
+        self.compare.on_citation = self.open_citation
+        self.metrics_view = MetricsView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.chat, "Chat")
+        self.tabs.addTab(self.compare, "Compare")
+        self.tabs.addTab(self.metrics_view, "Metrics")
+        self.tabs.currentChanged.connect(lambda i: i == 2 and self.metrics_view.refresh())
+        splitter = QSplitter()
+        splitter.addWidget(self.library)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 840])
+        self.setCentralWidget(splitter)
+
+        self.warm_label = QLabel("Starting…")
+        self.statusBar().addWidget(self.warm_label, 1)
+        self._build_menus()
+        self._health_timer = QTimer(self)
+        self._health_timer.timeout.connect(self.check_health)
+        QTimer.singleShot(0, self.start)
+
+    # Building ------------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.addWidget(QLabel(" Answer with  "))
+        bar.addWidget(self.toggle)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(QLabel("Local model  "))
+        bar.addWidget(self.model_picker)
+        settings = QToolButton()
+        settings.setText("Settings")
+        settings.setToolTip("Settings (Ctrl+,)")
+        settings.clicked.connect(self.open_settings)
+        bar.addSeparator()
+        bar.addWidget(settings)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Import…", shortcuts.IMPORT, self.library.choose_files)
+        self._action(file_menu, "Import &Folder…", None, self.library.choose_folder)
+        file_menu.addSeparator()
+        self._action(file_menu, "&New Chat", shortcuts.NEW_CHAT, self.new_chat)
+        self._action(file_menu, "&Settings…", shortcuts.FALLBACK_SETTINGS, self.open_settings)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", shortcuts.QUIT, self.close)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About Quire", None, self.about)
+        QShortcut(shortcuts.FOCUS_LIBRARY_SEARCH, self, self.focus_library_search)
+        QShortcut(shortcuts.FOCUS_CHAT, self, lambda: self.chat.input.setFocus())
+        QShortcut(shortcuts.COPY_ANSWER, self, self.copy_last_answer)
+        stop = QShortcut(shortcuts.STOP_ANSWER, self, self.stop_answer)
+        stop.setContext(Qt.ShortcutContext.WindowShortcut)
+
+    def _action(self, menu: Any, text: str, keys: Any, slot: Callable[[], Any]) -> QAction:
+        action = menu.addAction(text)
+        if keys is not None:
+            action.setShortcut(keys)
+        action.triggered.connect(lambda _=False: slot())
+        return action
+
+    # Start-up ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """After the window is on screen: open the library, list it, check providers, warm up."""
+        self.startup.shown = time.perf_counter()
+        if self.quire_factory is not None:
+            self.quire = self.quire_factory()
+        else:
+            from quire.core import Quire  # light: the embedder, store and models load later
+
+            self.quire = Quire()
+        settings = self.quire.settings
+        self.history = ChatHistory(settings.home / "chat_history.json")
+        self.chat.show_messages(self.history.current.messages)
+        self.library.set_quire(self.quire)
+        self.compare.set_quire(self.quire)
+        self.metrics_view.set_quire(self.quire)
+        self.toggle.set_choice(settings.get("providers.default"))
+        self.load_models()
+        self.check_health()
+        if self.screenshot_mode:
+            self.warm_label.setText(f"Ready · data in {settings.home}")
+            return
+        self._health_timer.start(HEALTH_EVERY_MS)
+        self.warm_up()
+        pending = self.quire.pending_imports()
+        if pending:
+            self.library.import_paths([], resume=True)  # Quire.ingest finishes pending paths itself
+
+    def warm_up(self) -> None:
+        self.warm_label.setText("Warming up the search model…")
+        quire = self.quire
+
+        def load() -> None:
+            quire.embedder.warm_up()
+            quire.store  # noqa: B018 (opening the store is the point)
+
+        def ready(_: Any) -> None:
+            self.startup.warm = time.perf_counter()
+            self.warm_label.setText(f"Ready · data in {quire.settings.home}")
+
+        run_job(load, ready, lambda error: self.warm_label.setText(f"Search is unavailable: {error}"))
+
+    def _library_changed(self, count: int) -> None:
+        if not self.library_listed:
+            self.library_listed = True
+            self.startup.library_listed = time.perf_counter()
+        self.chat.set_library_empty(count == 0)
+
+    def ready_for_screenshot(self) -> bool:
+        return self.library_listed and self.health_checked and self.history is not None
+
+    # Providers and models ------------------------------------------------------------------------
+
+    def choose_provider(self, name: str) -> None:
+        if self.quire is None:
+            return
+        self.quire.settings.set("providers.default", name)
+        self.quire.settings.save()
+
+    def provider(self) -> str:
+        return self.toggle.choice()
+
+    def check_health(self) -> None:
+        if self.quire is None:
+            return
+        settings = self.quire.settings
+
+        def check() -> dict[str, Any]:
+            from quire.providers.router import health_report
+
+            return health_report(settings)
+
+        run_job(check, self.show_health, lambda error: log.warning("health check failed: %s", error))
+
+    def show_health(self, report: dict[str, Any]) -> None:
+        self.health = report
+        self.health_checked = True
+        labels = dict(PROVIDERS)
+        for name, health in report.items():
+            if name not in self.toggle.buttons:
+                continue
+            if health.ok:
+                slow = health.latency_ms is not None and health.latency_ms > 1500
+                latency = f", {health.latency_ms:.0f} ms" if health.latency_ms is not None else ""
+                tip = f"{labels[name]}: ready ({health.model}{latency})" + (
+                    " — slow to respond" if slow else ""
+                )
+                self.toggle.set_health(name, "warn" if slow else "ok", tip)
+            else:
+                self.toggle.set_health(name, "down", f"{labels[name]}: unavailable — {health.error}")
+        order = [n for n in self.quire.settings.get("providers.order") if n in report]
+        usable = [n for n in order if report[n].ok]
+        if usable:
+            state = "ok" if usable[0] == order[0] else "warn"
+            tip = f"Auto: will use {usable[0]}" + ("" if state == "ok" else f" ({order[0]} is unavailable)")
+        else:
+            state, tip = "down", "Auto: no provider in providers.order is available"
+        self.toggle.set_health("auto", state, tip)
+
+    def load_models(self) -> None:
+        settings = self.quire.settings
+
+        def find() -> list[Any]:
+            from quire.providers.local import find_models
+
+            return find_models(settings)
+
+        run_job(find, self.show_models)
+
+    def show_models(self, models: list[Any]) -> None:
+        self.model_picker.clear()
+        wanted = self.quire.settings.get("providers.local.model")
+        from quire.config import DEFAULT_MODEL_FILE
+
+        for model in models:
+            label = f"{model.path.stem} · {model.size / 2**20:.0f} MB · {model.quantisation}"
+            self.model_picker.addItem(label, model.name)
+            self.model_picker.setItemData(
+                self.model_picker.count() - 1, str(model.path), Qt.ItemDataRole.ToolTipRole
+            )
+        if not models:
+            self.model_picker.addItem("no GGUF models found", None)
+        index = self.model_picker.findData(Path(wanted).name if wanted else DEFAULT_MODEL_FILE)
+        self.model_picker.setCurrentIndex(max(0, index))
+        self._model_index = self.model_picker.currentIndex()
+
+    def local_model(self) -> str | None:
+        return self.model_picker.currentData()
+
+    def choose_model(self, index: int) -> None:
+        """Check the chosen GGUF (and load it) in a worker; a broken file is refused with the reason."""
+        name = self.model_picker.itemData(index)
+        if name is None or self.quire is None:
+            return
+        settings = self.quire.settings
+        self.warm_label.setText(f"Loading {name}…")
+
+        def load() -> Any:
+            from quire.providers.local import LocalProvider
+
+            provider = LocalProvider(settings, name)
+            health = provider.health()
+            if not health.ok:
+                return health.error
+            provider.count_tokens("warm up")  # loads the model now, not on the first question
+            return None
+
+        def done(error: str | None) -> None:
+            if error:
+                self.refuse_model(error)
+                return
+            self._model_index = index
+            self.model_error = ""
+            settings.set("providers.local.model", name)
+            settings.save()
+            self.warm_label.setText(f"Local model: {name}")
+            self.check_health()
+
+        run_job(load, done, self.refuse_model)
+
+    def refuse_model(self, error: str) -> None:
+        self.model_error = error
+        self.model_picker.setCurrentIndex(getattr(self, "_model_index", 0))
+        self.warm_label.setText("That model cannot be used")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Model not usable", error, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # window-modal, not a nested event loop: answers keep streaming
+
+    # Chat ----------------------------------------------------------------------------------------
+
+    def ask(self, question: str) -> None:
+        if self.quire is None or self.history is None or (self.run and not self.run.done):
+            return
+        self.tabs.setCurrentWidget(self.chat)
+        user = Message("user", question)
+        self.history.add(user)
+        self.chat.add_message(user)
+        notice = ""
+        if self.library.is_importing():
+            notice = "An import is still running: this answer used only what is indexed so far."
+        answer = Message("assistant", "")
+        bubble = self.chat.add_message(answer)
+        provider = self.provider()
+        model = self.local_model() if provider in ("local", "auto") else None
+        worker = AnswerWorker(self.quire, question, provider, model, parent=self)
+        worker.piece.connect(lambda _text: self.chat.follow())
+        self.run = AnswerRun(worker, bubble, self._answered, notice)
+        self.chat.set_busy(True)
+        worker.start()
+
+    def _answered(self, run: AnswerRun) -> None:
+        if self.history is not None:
+            self.history.add(run.message)
+        self.chat.set_busy(False)
+        self.chat.follow()
+        run.worker.wait(1000)
+        run.worker.deleteLater()
+        if self.tabs.currentWidget() is self.metrics_view:
+            self.metrics_view.refresh()
+
+    def stop_answer(self) -> None:
+        if self.run and not self.run.done:
+            self.run.stop()
+        self.compare.stop()
+
+    def new_chat(self) -> None:
+        if self.history is None or (self.run and not self.run.done):
+            return
+        self.history.new_conversation()
+        self.chat.clear()
+
+    def copy_last_answer(self) -> None:
+        bubble = self.chat.last_answer()
+        if bubble:
+            bubble.copy_text()
+
+    def open_citation(self, source: Any) -> Any:
+        viewer = open_citation(source, self)
+        self.viewers = [v for v in self.viewers if v.isVisible()] + [viewer]
+        return viewer
+
+    def focus_library_search(self) -> None:
+        self.library.search.setFocus()
+        self.library.search.selectAll()
+
+    # Dialogs -------------------------------------------------------------------------------------
+
+    def open_settings(self) -> Any:
+        from quire.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.quire.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self.check_health)
+        dialog.saved.connect(self.load_models)
+        dialog.open()
+        return dialog
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Quire", about_text())
+
+    # Drops and closing ---------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.library.import_paths(paths)
+
+    def confirm_close(self) -> bool:
+        """Asked only while an import runs: it is stopped now and resumed on the next start."""
+        answer = QMessageBox.question(
+            self,
+            "Quit while importing?",
+            "An import is still running. Quit anyway? It will carry on the next time Quire starts.",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.library.is_importing() and not self.confirm_close():
+            event.ignore()
+            return
+        self._health_timer.stop()
+        self.library.shutdown()
+        if self.run and not self.run.done:
+            self.run.stop()
+            self.run.worker.wait(10000)
+        self.compare.shutdown()
+        event.accept()
+
+
+def about_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    import PySide6
+
+    try:
+        llama = version("llama_cpp_python")
+    except PackageNotFoundError:
+        llama = "not installed"
+    return (
+        f"<h3>Quire {__version__}</h3>"
+        "<p>Ask your own notes, PDFs and slide decks, offline, with citations to the page.</p>"
+        f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__}<br>"
+        f"Python {platform.python_version()}<br>llama-cpp-python {llama}</p>"
+    )
