@@ -396,6 +396,10 @@ class LibraryPanel(QWidget):
     def shutdown(self, wait_ms: int = 15000) -> None:
         """Stop the import for closing; the catalog remembers it and the next start resumes."""
         self.queued.clear()
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.wait(wait_ms)
+        worker = self.worker
+        if worker is not None:
+            worker.cancel()
+            if worker.wait(wait_ms):
+                self.worker = None
+                self.live.clear()
+                self.progress_row.hide()
