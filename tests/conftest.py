@@ -87,11 +87,15 @@ def library(library_home: Path, quire_home: Path):  # type: ignore[no-untyped-de
     return Quire(Settings.load(quire_home))
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
-            prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     """The real `quire` command in a child process."""
     return subprocess.run(
-        [*prefix, str(QUIRE), *args], capture_output=True, text=True, timeout=timeout,
+        [*prefix, str(QUIRE), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 

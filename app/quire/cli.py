@@ -112,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("quire: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: say so briefly, keep the traceback in the log
+        import logging
+
+        logging.getLogger("quire").exception("unexpected error")
+        print(f"quire: unexpected error: {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
+        return 1
 
 
 def _gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

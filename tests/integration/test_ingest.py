@@ -92,8 +92,10 @@ def test_missing_path_and_unsupported_file_named_explicitly(
     code = cli_main(["ingest", str(tmp_path / "nope"), str(tmp_path / "slides.key"), "--json"])
     failed = {Path(f["path"]).name: f["error"] for f in json.loads(capsys.readouterr().out)["failed"]}
     assert code == 1
-    assert failed == {"nope": "no such file or folder",
-                      "slides.key": ".key skipped: Keynote; export it as .pptx or PDF"}
+    assert failed == {
+        "nope": "no such file or folder",
+        "slides.key": ".key skipped: Keynote; export it as .pptx or PDF",
+    }
 
 
 def test_unreadable_file_fails_with_permission_denied(tmp_path: Path) -> None:

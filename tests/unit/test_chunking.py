@@ -33,6 +33,7 @@ def test_chunks_never_cross_pages_and_ids_are_stable() -> None:
 
 
 def test_heading_is_part_of_what_is_embedded() -> None:
-    (chunk,) = chunk_sections("/n.md", "0" * 64, [Section("water daily", heading="Garden > Tomatoes")],
-                              size=900, overlap=100)
+    (chunk,) = chunk_sections(
+        "/n.md", "0" * 64, [Section("water daily", heading="Garden > Tomatoes")], size=900, overlap=100
+    )
     assert chunk.embed_text == "Garden > Tomatoes\nwater daily"

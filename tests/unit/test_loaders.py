@@ -17,7 +17,9 @@ def test_pdf_pages_are_one_based(tmp_path: Path) -> None:
     doc = load_document(pdf)
     assert doc.kind == "pdf" and doc.pages == 3
     assert [(s.page, s.text) for s in doc.sections] == [
-        (1, "alpha page"), (2, "beta page"), (3, "gamma page"),
+        (1, "alpha page"),
+        (2, "beta page"),
+        (3, "gamma page"),
     ]
 
 
@@ -27,11 +29,17 @@ def test_pdf_skips_blank_pages_but_keeps_numbering(tmp_path: Path) -> None:
 
 
 def test_slides_keep_title_body_table_and_notes(tmp_path: Path) -> None:
-    deck = make_pptx(tmp_path / "d.pptx", [
-        {"title": "Intro", "body": "Welcome aboard"},
-        {"title": "Numbers", "table": [["Region", "Sales"], ["North", "42 units"]],
-         "notes": "Mention the northern depot."},
-    ])
+    deck = make_pptx(
+        tmp_path / "d.pptx",
+        [
+            {"title": "Intro", "body": "Welcome aboard"},
+            {
+                "title": "Numbers",
+                "table": [["Region", "Sales"], ["North", "42 units"]],
+                "notes": "Mention the northern depot.",
+            },
+        ],
+    )
     doc = load_document(deck)
     assert doc.kind == "slides" and doc.pages == 2
     first, second = doc.sections
