@@ -31,6 +31,17 @@ def shared_embedder() -> Any:
 
 
 @pytest.fixture(scope="session")
+def chat_model() -> Path:
+    """The small real chat model the app ships by default."""
+    from quire.config import DEFAULT_MODEL_FILE, Settings
+
+    for folder in Settings.load(Path("/nonexistent-quire-home")).models_dirs:
+        if (folder / DEFAULT_MODEL_FILE).is_file():
+            return folder / DEFAULT_MODEL_FILE
+    pytest.fail(f"{DEFAULT_MODEL_FILE} is missing: run `make models`")
+
+
+@pytest.fixture(scope="session")
 def gui_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return make_corpus(tmp_path_factory.mktemp("gui-corpus"))
 

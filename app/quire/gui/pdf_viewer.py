@@ -6,8 +6,8 @@ import logging
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -72,6 +72,7 @@ class PdfViewer(QDialog):
         self.prev_button.clicked.connect(lambda: self.go_to(self.current_page() - 1))
         self.next_button.clicked.connect(lambda: self.go_to(self.current_page() + 1))
         self.view.pageNavigator().currentPageChanged.connect(self._show_page)
+        self.target_page = 0
 
     def open_source(self, source: Source) -> bool:
         """Load the file and jump to the page; False (with the reason shown) when it cannot."""
@@ -86,14 +87,22 @@ class PdfViewer(QDialog):
         page = max(0, (source.page or 1) - 1)
         self.go_to(page)
         phrase = search_phrase(source.text)
+        self.matches: list[object] = []
         if phrase:
             self.search.setSearchString(phrase)
-            for index in range(self.search.rowCount()):
-                if self.search.resultAtIndex(index).page() == page:
-                    self.view.setCurrentSearchResultIndex(index)
-                    break
+            # resultsOnPage searches that page now; the model fills in the other pages lazily
+            before = sum(len(self.search.resultsOnPage(p)) for p in range(page))
+            self.matches = list(self.search.resultsOnPage(page))
+            if self.matches:
+                self.view.setCurrentSearchResultIndex(before)
+        self.target_page = page
         self.go_to(page)  # the search may have scrolled; the citation's page wins
         return True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        # QPdfView lays its pages out when first shown and goes back to page 1: jump again after
+        QTimer.singleShot(0, lambda: self.go_to(self.target_page))
 
     def go_to(self, page: int) -> None:
         page = max(0, min(page, self.document.pageCount() - 1))
