@@ -123,7 +123,7 @@ def quire(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess[str
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "QUIRE_HOME": str(home), **env},
+        env={**os.environ, "QUIRE_HOME": str(home), "QUIRE_PROVIDERS__MAX_TOKENS": "48", **env},
     )
 
 

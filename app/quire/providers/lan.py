@@ -39,6 +39,8 @@ class LanProvider:
         self._model = model or settings.get("providers.lan.model") or None
         self._tokenizer: str | None = None if settings.get("providers.lan.tokenize") else "estimate"
         self._count = lru_cache(maxsize=256)(self._count_uncached)
+        self._auth: dict[str, str] | None = None
+        self._http: httpx.Client | None = None
 
     # What it is -----------------------------------------------------------------------------
 
@@ -51,20 +53,28 @@ class LanProvider:
         return int(self._settings.get("providers.lan.context"))
 
     def _headers(self) -> dict[str, str]:
-        from quire.secrets import get_secret
+        if self._auth is None:
+            from quire.secrets import get_secret
 
-        key = get_secret("lan.api_key")  # optional: many LAN servers take none
-        return {"Authorization": f"Bearer {key}"} if key else {}
+            key = get_secret("lan.api_key")  # optional: many LAN servers take none
+            self._auth = {"Authorization": f"Bearer {key}"} if key else {}
+        return self._auth
 
-    def _client(self, read_timeout: float | None = None) -> httpx.Client:
+    def _timeout(self, read: float | None = None) -> httpx.Timeout:
         get = self._settings.get
-        timeout = httpx.Timeout(
+        return httpx.Timeout(
             connect=float(get("providers.lan.connect_timeout_s")),
-            read=read_timeout or float(get("providers.lan.read_timeout_s")),
+            read=read or float(get("providers.lan.read_timeout_s")),
             write=30.0,
             pool=5.0,
         )
-        return httpx.Client(headers=self._headers(), timeout=timeout, trust_env=False)
+
+    @property
+    def client(self) -> httpx.Client:
+        """One client per provider: it keeps the connection open between requests."""
+        if self._http is None:
+            self._http = httpx.Client(headers=self._headers(), timeout=self._timeout(), trust_env=False)
+        return self._http
 
     # Tokens ---------------------------------------------------------------------------------
 
@@ -87,38 +97,38 @@ class LanProvider:
         body = {"input": text, "content": text, "prompt": text, "add_special": False}
         if self._model:
             body["model"] = self._model
-        with self._client(float(self._settings.get("providers.lan.health_timeout_s"))) as client:
-            for route in routes:
-                assert route is not None
-                response = client.post(root + route, json=body)
-                if response.status_code in (404, 405):
-                    continue
-                response.raise_for_status()
-                data = response.json()
-                count = data["count"] if "count" in data else len(data["tokens"])
-                self._tokenizer = route
-                return int(count)
+        timeout = self._timeout(float(self._settings.get("providers.lan.health_timeout_s")))
+        for route in routes:
+            assert route is not None
+            response = self.client.post(root + route, json=body, timeout=timeout)
+            if response.status_code in (404, 405):
+                continue
+            response.raise_for_status()
+            data = response.json()
+            count = data["count"] if "count" in data else len(data["tokens"])
+            self._tokenizer = route
+            return int(count)
         raise ValueError("no tokenize route")
 
     # Health ---------------------------------------------------------------------------------
 
     def list_models(self, timeout: float | None = None) -> list[str]:
         timeout = timeout or float(self._settings.get("providers.lan.health_timeout_s"))
-        with self._client(timeout) as client:
-            try:
-                response = client.get(self.url + "/models", timeout=timeout)
-            except httpx.HTTPError as exc:
-                raise self._unavailable(exc, timeout) from None
-            if response.status_code >= 400:
-                raise self._http_error(response)
-            try:
-                return [str(item["id"]) for item in response.json()["data"]]
-            except (ValueError, KeyError, TypeError):
-                raise ProviderUnavailable(
-                    self.name, f"{self.url}/models did not answer like an OpenAI-compatible server"
-                ) from None
+        try:
+            response = self.client.get(self.url + "/models", timeout=self._timeout(timeout))
+        except httpx.HTTPError as exc:
+            raise self._unavailable(exc, timeout) from None
+        if response.status_code >= 400:
+            raise self._http_error(response)
+        try:
+            return [str(item["id"]) for item in response.json()["data"]]
+        except (ValueError, KeyError, TypeError):
+            raise ProviderUnavailable(
+                self.name, f"{self.url}/models did not answer like an OpenAI-compatible server"
+            ) from None
 
     def health(self) -> ProviderHealth:
+        self.client  # noqa: B018 (opening the keyring and TLS setup are not the server's latency)
         started = time.perf_counter()
         try:
             models = self.list_models()
@@ -152,10 +162,7 @@ class LanProvider:
         usage: dict[str, Any] = {}
         finished = False
         try:
-            with (
-                self._client() as client,
-                client.stream("POST", self.url + "/chat/completions", json=body) as response,
-            ):
+            with self.client.stream("POST", self.url + "/chat/completions", json=body) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise self._http_error(response)
