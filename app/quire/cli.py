@@ -323,8 +323,11 @@ def cmd_config(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_secret(args: argparse.Namespace, settings: Any) -> int:
-    from quire.secrets import delete_secret, set_secret
+    from quire.secrets import NAMES, delete_secret, set_secret
 
+    if args.name not in NAMES:
+        print(f"quire secret: unknown secret {args.name!r} (one of: {', '.join(NAMES)})", file=sys.stderr)
+        return 2
     if args.action == "delete":
         delete_secret(args.name)
         print(f"{args.name} removed from the keyring")
