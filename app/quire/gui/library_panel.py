@@ -178,7 +178,7 @@ class LibraryPanel(QWidget):
 
     def refresh(self) -> None:
         if self.quire is not None:
-            run_job(self.quire.catalog.files, self.show_records)
+            run_job(self.quire.catalog.files, self.show_records, owner=self)
 
     def schedule_refresh(self) -> None:
         self._refresh_timer.start()
@@ -292,8 +292,9 @@ class LibraryPanel(QWidget):
             return
         for path in paths:
             self.rejected.pop(path, None)
+        quire = self.quire
         run_job(
-            lambda: self.quire.remove([Path(p) for p in paths]), lambda _: self.refresh(), self.show_error
+            lambda: quire.remove([Path(p) for p in paths]), lambda _: self.refresh(), self.show_error, self
         )
 
     def reveal_selected(self) -> None:

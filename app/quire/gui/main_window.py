@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, qVersion
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -112,6 +112,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
         self.resize(1240, 780)
+        # Workers mostly wait (on disk, a server, a model load): more of them than cores keeps
+        # a slow health check from holding up the library list.
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(max(6, pool.maxThreadCount()))
 
         self.toggle = ProviderToggle()
         self.toggle.changed.connect(self.choose_provider)
@@ -238,7 +242,9 @@ class MainWindow(QMainWindow):
             self.startup.warm = time.perf_counter()
             self.warm_label.setText(f"Ready · data in {quire.settings.home}")
 
-        run_job(load, ready, lambda error: self.warm_label.setText(f"Search is unavailable: {error}"))
+        run_job(
+            load, ready, lambda error: self.warm_label.setText(f"Search is unavailable: {error}"), owner=self
+        )
 
     def _library_changed(self, count: int) -> None:
         if not self.library_listed:
@@ -270,7 +276,9 @@ class MainWindow(QMainWindow):
 
             return health_report(settings)
 
-        run_job(check, self.show_health, lambda error: log.warning("health check failed: %s", error))
+        run_job(
+            check, self.show_health, lambda error: log.warning("health check failed: %s", error), owner=self
+        )
 
     def show_health(self, report: dict[str, Any]) -> None:
         self.health = report
@@ -305,7 +313,7 @@ class MainWindow(QMainWindow):
 
             return find_models(settings)
 
-        run_job(find, self.show_models)
+        run_job(find, self.show_models, owner=self)
 
     def show_models(self, models: list[Any]) -> None:
         self.model_picker.clear()
@@ -356,7 +364,7 @@ class MainWindow(QMainWindow):
             self.warm_label.setText(f"Local model: {name}")
             self.check_health()
 
-        run_job(load, done, self.refuse_model)
+        run_job(load, done, self.refuse_model, owner=self)
 
     def refuse_model(self, error: str) -> None:
         self.model_error = error

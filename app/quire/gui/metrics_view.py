@@ -128,7 +128,7 @@ class MetricsView(QWidget):
         if self.quire is None:
             return
         metrics = self.quire.metrics
-        run_job(lambda: (metrics.summary(), metrics.recent(60)), self.show_figures)
+        run_job(lambda: (metrics.summary(), metrics.recent(60)), self.show_figures, owner=self)
 
     def show_figures(self, figures: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
         summary, recent = figures

@@ -97,7 +97,7 @@ class SettingsDialog(QDialog):
             if value:
                 edit.setPlaceholderText(SECRET_PLACEHOLDER)
 
-        run_job(lambda: _read_secret(name), known)
+        run_job(lambda: _read_secret(name), known, owner=edit)
         return edit
 
     def _mark_env(self, key: str, widget: QWidget) -> None:
@@ -230,7 +230,7 @@ class SettingsDialog(QDialog):
             else:
                 label.setText(f"✗ {health.error}")
 
-        run_job(check, shown, lambda error: label.setText(f"✗ {error}"))
+        run_job(check, shown, lambda error: label.setText(f"✗ {error}"), owner=label)
 
 
 def _read_secret(name: str) -> str | None:

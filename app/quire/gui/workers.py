@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal
+from shiboken6 import Shiboken
 
 from quire.errors import QuireError
 
@@ -55,9 +56,14 @@ def run_job(
     call: Callable[[], Any],
     done: Callable[[Any], None] | None = None,
     failed: Callable[[str], None] | None = None,
+    owner: QObject | None = None,
 ) -> Job:
-    """Start `call` on the global pool; the callbacks are queued to the GUI thread."""
+    """Start `call` on the global pool; the callbacks are queued to the GUI thread, and dropped
+    if `owner` (the widget they update) was closed and deleted in the meantime."""
     job = Job(call)
+    if owner is not None:
+        done = _while_alive(owner, done)
+        failed = _while_alive(owner, failed)
     if done is not None:
         job.signals.done.connect(done, Qt.ConnectionType.QueuedConnection)
     if failed is not None:
@@ -65,6 +71,17 @@ def run_job(
     Job._running.add(job)
     QThreadPool.globalInstance().start(job)
     return job
+
+
+def _while_alive(owner: QObject, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    if callback is None:
+        return None
+
+    def guarded(value: Any) -> None:
+        if Shiboken.isValid(owner):
+            callback(value)
+
+    return guarded
 
 
 class IngestWorker(QThread):
