@@ -135,3 +135,34 @@ def test_reader_process_stops_a_slow_file_and_goes_on(tmp_path: Path) -> None:
         assert reader.result(timeout=60).sections[0].heading == "After"
     finally:
         reader.close()
+
+
+def test_search_while_an_import_runs(tmp_path: Path, quire_home: Path) -> None:
+    """Questions can be asked during an import: they see the files committed so far."""
+    import threading
+
+    docs = tmp_path / "growing"
+    docs.mkdir()
+    for n in range(8):
+        make_pdf(docs / f"log{n}.pdf", [f"Logbook {n}: the keeper saw {n} seals " * 30] * 3)
+    quire = Quire(Settings.load(quire_home))
+    quire.ingest([make_corpus(tmp_path / "base")["pdf"]])
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            quire.ingest([docs])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run).start()
+    searches = 0
+    while not done.is_set():
+        hits = quire.search("puffins nesting", k=3)
+        assert hits and Path(hits[0].path).name == "report.pdf"
+        searches += 1
+    assert not errors and searches >= 2
+    assert quire.catalog.counts()["documents"] == 9
