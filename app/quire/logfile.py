@@ -21,7 +21,7 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # pypdf and fontTools log a flood of font warnings on ordinary PDFs: file them, quietly.
-    for noisy in ("pypdf", "fontTools", "chromadb", "httpx", "urllib3", "sentence_transformers"):
+    for noisy in ("pypdf", "fontTools", "chromadb", "httpx", "urllib3", "sentence_transformers", "oci"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     logging.captureWarnings(True)
     _configured = True
