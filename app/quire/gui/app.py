@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -83,7 +83,10 @@ def run_gui(screenshot: Path | None = None) -> int:
     window = MainWindow(screenshot=screenshot is not None)
     window.show()
     if screenshot is None:
-        return app.exec()
+        code = app.exec()
+        # let a model or the embedder finish loading: Python cannot import while it shuts down
+        QThreadPool.globalInstance().waitForDone(15_000)
+        return code
     return save_screenshot(window, Path(screenshot))
 
 

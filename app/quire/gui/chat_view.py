@@ -157,6 +157,7 @@ class MessageBubble(QFrame):
     def refresh(self) -> None:
         message = self.message
         self.body.setText(message.text or ("…" if message.role == "assistant" else ""))
+        self.body.setVisible(bool(message.text) or not message.error)
         notes = [n for n in (message.notice, message.error) if n]
         self.notice.setText("\n".join(notes))
         self.notice.setProperty("error", bool(message.error))
@@ -387,7 +388,7 @@ class ChatView(QWidget):
 
     def clear(self) -> None:
         for bubble in self.bubbles:
-            bubble.deleteLater()
+            bubble.parentWidget().deleteLater()
         self.bubbles = []
         self.pages.setCurrentWidget(self.empty)
 
@@ -401,7 +402,12 @@ class ChatView(QWidget):
         self.pages.setCurrentWidget(self.scroll)
         bubble = MessageBubble(message)
         bubble.citation_clicked.connect(self.citation_clicked)
-        self.messages_layout.insertWidget(self.messages_layout.count() - 1, bubble)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        # the question sits to the right, the answer has the full width
+        line.setContentsMargins(96 if message.role == "user" else 0, 0, 0, 0)
+        line.addWidget(bubble)
+        self.messages_layout.insertWidget(self.messages_layout.count() - 1, row)
         self.bubbles.append(bubble)
         if scroll:
             QTimer.singleShot(0, self.scroll_to_end)

@@ -28,7 +28,13 @@ class Source:
 
     @property
     def label(self) -> str:
-        where = f" p.{self.page}" if self.page else f" slide {self.slide}" if self.slide else ""
+        if self.page:
+            where = f" p.{self.page}"
+        elif self.slide:
+            where = f" slide {self.slide}"
+        else:  # a note: its heading says where, shortened to keep the chip small
+            heading = (self.heading or "").strip()
+            where = f" § {heading[:28]}{'…' if len(heading) > 28 else ''}" if heading else ""
         return f"[{self.n}] {Path(self.path).name}{where}"
 
 

@@ -34,7 +34,7 @@ from quire.gui.history import ChatHistory, Message
 from quire.gui.library_panel import LibraryPanel
 from quire.gui.metrics_view import MetricsView
 from quire.gui.pdf_viewer import open_citation
-from quire.gui.workers import AnswerWorker, run_job
+from quire.gui.workers import FIRST_LOAD, AnswerWorker, load_search, run_job
 
 log = logging.getLogger(__name__)
 
@@ -183,21 +183,21 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Import &Folder…", None, self.library.choose_folder)
         file_menu.addSeparator()
         self._action(file_menu, "&New Chat", shortcuts.NEW_CHAT, self.new_chat)
-        self._action(file_menu, "&Settings…", shortcuts.FALLBACK_SETTINGS, self.open_settings)
+        self._action(file_menu, "&Settings…", shortcuts.SETTINGS, self.open_settings)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", shortcuts.QUIT, self.close)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About Quire", None, self.about)
-        QShortcut(shortcuts.FOCUS_LIBRARY_SEARCH, self, self.focus_library_search)
-        QShortcut(shortcuts.FOCUS_CHAT, self, lambda: self.chat.input.setFocus())
-        QShortcut(shortcuts.COPY_ANSWER, self, self.copy_last_answer)
-        stop = QShortcut(shortcuts.STOP_ANSWER, self, self.stop_answer)
+        QShortcut(shortcuts.keys(shortcuts.FOCUS_LIBRARY_SEARCH), self, self.focus_library_search)
+        QShortcut(shortcuts.keys(shortcuts.FOCUS_CHAT), self, lambda: self.chat.input.setFocus())
+        QShortcut(shortcuts.keys(shortcuts.COPY_ANSWER), self, self.copy_last_answer)
+        stop = QShortcut(shortcuts.keys(shortcuts.STOP_ANSWER), self, self.stop_answer)
         stop.setContext(Qt.ShortcutContext.WindowShortcut)
 
     def _action(self, menu: Any, text: str, keys: Any, slot: Callable[[], Any]) -> QAction:
         action = menu.addAction(text)
         if keys is not None:
-            action.setShortcut(keys)
+            action.setShortcut(shortcuts.keys(keys))
         action.triggered.connect(lambda _=False: slot())
         return action
 
@@ -235,8 +235,7 @@ class MainWindow(QMainWindow):
         quire = self.quire
 
         def load() -> None:
-            quire.embedder.warm_up()
-            quire.store  # noqa: B018 (opening the store is the point)
+            load_search(quire)
 
         def ready(_: Any) -> None:
             self.startup.warm = time.perf_counter()
@@ -350,7 +349,8 @@ class MainWindow(QMainWindow):
             health = provider.health()
             if not health.ok:
                 return health.error
-            provider.count_tokens("warm up")  # loads the model now, not on the first question
+            with FIRST_LOAD:  # llama_cpp imports numpy: not alongside another first load
+                provider.count_tokens("warm up")  # loads the model now, not on the first question
             return None
 
         def done(error: str | None) -> None:

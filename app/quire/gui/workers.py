@@ -16,6 +16,18 @@ from quire.errors import QuireError
 
 log = logging.getLogger(__name__)
 
+# torch, numpy and chromadb are imported on first use, from whichever worker gets there first.
+# Two threads importing them at once can see a half-initialised module ("partially initialized
+# module 'numpy._typing'"), so the first loads happen one at a time, under this lock.
+FIRST_LOAD = threading.Lock()
+
+
+def load_search(quire: Any) -> None:
+    """Load the embedder and open the store (a no-op once done)."""
+    with FIRST_LOAD:
+        quire.embedder.warm_up()
+        quire.store  # noqa: B018 (opening the store is the point)
+
 
 def describe(exc: BaseException) -> str:
     """The sentence the user sees: a QuireError's own, otherwise the kind and message."""
@@ -102,6 +114,7 @@ class IngestWorker(QThread):
 
     def run(self) -> None:
         try:
+            load_search(self.quire)
             summary = self.quire.ingest(self.paths, progress=self.progress.emit, cancel=self.cancel_event)
         except Exception as exc:
             log.exception("import failed")
@@ -146,7 +159,9 @@ class AnswerWorker(QThread):
 
     def run(self) -> None:
         try:
-            self.stream = self.quire.ask(self.question, self.provider, self.k, self.model)
+            load_search(self.quire)
+            with FIRST_LOAD:  # a provider may import its SDK (and numpy) as it is made
+                self.stream = self.quire.ask(self.question, self.provider, self.k, self.model)
             if self._stop.is_set():
                 self.stream.stop()
             self.started_stream.emit(self.stream)
