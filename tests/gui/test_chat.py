@@ -219,7 +219,13 @@ def test_compare_streams_each_provider_in_its_own_column(
     scripted["lan"] = ScriptedProvider("lan", ["LAN ", "says ", "312 ", "too."])
     window = open_window(library_copy)
     window.tabs.setCurrentWidget(window.compare)
-    window.compare.checks["oci"].setChecked(False)
+    qtbot.waitUntil(lambda: window.health_checked, timeout=20_000)
+    checks = window.compare.checks
+    # Ticked by health: local can answer, the unconfigured LAN and OCI cannot.
+    assert checks["local"].isChecked() and not checks["lan"].isChecked() and not checks["oci"].isChecked()
+    assert "unavailable" in checks["lan"].toolTip()
+    qtbot.mouseClick(checks["lan"], Qt.MouseButton.LeftButton)  # the user's choice wins
+    assert checks["lan"].isChecked()
     window.compare.question.setText("How many puffins?")
     qtbot.mouseClick(window.compare.go, Qt.MouseButton.LeftButton)
     assert len(window.compare.runs) == 2

@@ -36,6 +36,10 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.Link: "#91a7ff",
         QPalette.ColorRole.PlaceholderText: "#868e96",
         QPalette.ColorRole.Mid: "#3a3f45",
+        QPalette.ColorRole.Midlight: "#33373c",
+        QPalette.ColorRole.Light: "#3f444a",
+        QPalette.ColorRole.Dark: "#121416",
+        QPalette.ColorRole.Shadow: "#000000",
     }
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))

@@ -45,6 +45,12 @@ def format_metrics(metrics: Any, provider: str = "", model: str = "", live: bool
     return ("● " if live else "") + " · ".join(parts)
 
 
+def repolish(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property used by a selector changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
 class FlowLayout(QLayout):
     """Lays chips left to right and wraps them, like words in a paragraph."""
 
@@ -140,6 +146,7 @@ class MessageBubble(QFrame):
         footer = QHBoxLayout()
         self.metrics_line = QLabel()
         self.metrics_line.setObjectName("metricsLine")
+        self.metrics_line.setWordWrap(True)  # a narrow compare column wraps it, never clips it
         self.metrics_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         footer.addWidget(self.metrics_line, 1)
         self.copy_button = QToolButton()
@@ -161,6 +168,7 @@ class MessageBubble(QFrame):
         notes = [n for n in (message.notice, message.error) if n]
         self.notice.setText("\n".join(notes))
         self.notice.setProperty("error", bool(message.error))
+        repolish(self.notice)
         self.notice.setVisible(bool(notes))
         if message.metrics is not None:
             self.metrics_line.setText(format_metrics(message.metrics, message.provider, message.model))

@@ -32,6 +32,7 @@ class CompareView(QWidget):
         self.local_model: Callable[[], str | None] = lambda: None
         self.runs: list[AnswerRun] = []
         self.on_citation: Callable[[Any], None] | None = None
+        self.user_chose = False
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.question = QLineEdit()
@@ -42,6 +43,7 @@ class CompareView(QWidget):
         for name, label in PROVIDER_LABELS.items():
             check = QCheckBox(label)
             check.setChecked(True)
+            check.clicked.connect(self._chosen)
             self.checks[name] = check
             row.addWidget(check)
         self.go = QPushButton("Compare")
@@ -62,6 +64,16 @@ class CompareView(QWidget):
 
     def set_quire(self, quire: Any) -> None:
         self.quire = quire
+
+    def set_health(self, report: dict[str, Any]) -> None:
+        """Tick the providers that can answer now (until the user has chosen for themselves)."""
+        for name, check in self.checks.items():
+            health = report.get(name)
+            if health is None:
+                continue
+            check.setToolTip("ready" if health.ok else f"unavailable: {health.error}")
+            if not self.user_chose:
+                check.setChecked(health.ok)
 
     def busy(self) -> bool:
         return any(not run.done for run in self.runs)
@@ -89,6 +101,7 @@ class CompareView(QWidget):
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             holder = QWidget()
             holder_layout = QVBoxLayout(holder)
             holder_layout.setContentsMargins(0, 0, 0, 0)
@@ -103,6 +116,9 @@ class CompareView(QWidget):
             worker.start()
         self.go.setEnabled(False)
         self.stop_button.show()
+
+    def _chosen(self) -> None:
+        self.user_chose = True
 
     def _run_done(self, _run: AnswerRun) -> None:
         if not self.busy():

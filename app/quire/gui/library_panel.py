@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from quire.gui import icons
+from quire.gui.chat_view import repolish
 from quire.gui.workers import IngestWorker, run_job
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -304,6 +305,7 @@ class LibraryPanel(QWidget):
     def show_error(self, message: str) -> None:
         self.notice.setText(message)
         self.notice.setProperty("error", True)
+        repolish(self.notice)
         self.notice.show()
 
     # Import --------------------------------------------------------------------------------------
@@ -374,6 +376,7 @@ class LibraryPanel(QWidget):
         if lines:
             self.notice.setText("\n".join(lines))
             self.notice.setProperty("error", bool(problems))
+            repolish(self.notice)
             self.notice.show()
         self._end_import(summary)
 

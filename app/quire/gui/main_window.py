@@ -282,6 +282,7 @@ class MainWindow(QMainWindow):
     def show_health(self, report: dict[str, Any]) -> None:
         self.health = report
         self.health_checked = True
+        self.compare.set_health(report)
         labels = dict(PROVIDERS)
         for name, health in report.items():
             if name not in self.toggle.buttons:

@@ -113,13 +113,13 @@ class MetricsView(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
         charts = QHBoxLayout()
         self.ttft_chart = Sparkline("Time to first token (s), last answers", "s")
         self.rate_chart = Sparkline("Tokens per second, last answers", "tok/s")
         charts.addWidget(self.ttft_chart)
         charts.addWidget(self.rate_chart)
-        layout.addLayout(charts, 1)
+        layout.addLayout(charts, 3)
 
     def set_quire(self, quire: Any) -> None:
         self.quire = quire
