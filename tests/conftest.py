@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,10 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fixtures import make_corpus  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
-QUIRE = Path(sys.executable).parent / "quire"
+from helpers import DEFAULT_MODEL  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -85,19 +81,6 @@ def library(library_home: Path, quire_home: Path):  # type: ignore[no-untyped-de
 
     shutil.copytree(library_home, quire_home)
     return Quire(Settings.load(quire_home))
-
-
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 300, prefix: tuple[str, ...] = ()
-) -> subprocess.CompletedProcess[str]:
-    """The real `quire` command in a child process."""
-    return subprocess.run(
-        [*prefix, str(QUIRE), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from conftest import keyring_problem
+from helpers import keyring_problem
 
 QUIRE = Path(sys.executable).parent / "quire"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from fixtures import make_corpus, make_pdf
+from helpers import run_cli
 from quire.cli import main as cli_main
 from quire.config import Settings
 from quire.core import Quire

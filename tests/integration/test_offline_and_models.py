@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 
 
 def _unshare_works() -> bool:
@@ -87,6 +87,6 @@ def test_corrupt_model_is_named(tmp_path: Path, library_home: Path, make, messag
 
 
 def _model() -> Path:
-    from conftest import DEFAULT_MODEL
+    from helpers import DEFAULT_MODEL
 
     return DEFAULT_MODEL

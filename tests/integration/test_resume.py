@@ -9,8 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import QUIRE, run_cli
 from fixtures import make_pdf
+from helpers import QUIRE, run_cli
 
 
 def _indexed(home: Path) -> int:
