@@ -51,8 +51,14 @@ DEFAULTS: dict[str, Any] = {
     "providers.oci.connect_timeout_s": 5.0,
     "providers.oci.read_timeout_s": 120.0,
     "providers.oci.retries": 2,  # extra tries after 429/5xx, before the first token only
-    "oracle.dsn": "",
-    "oracle.user": "",
+    "oracle.dsn": "",  # host:port/service (e.g. db.example.org:1521/FREEPDB1) or a wallet's TNS alias
+    "oracle.user": "",  # the password is a secret: `quire secret set oracle.password`
+    "oracle.config_dir": "",  # folder with tnsnames.ora (an unzipped Autonomous Database wallet)
+    "oracle.wallet_location": "",  # folder with ewallet.pem; its password: oracle.wallet_password secret
+    "oracle.connect_timeout_s": 3.0,  # auto mode waits this long before using the local library
+    "oracle.table_prefix": "QUIRE",  # tables QUIRE_DOCUMENTS, QUIRE_CHUNKS…; one library per prefix
+    "oracle.pool_max": 4,
+    "oracle.batch_rows": 500,  # rows per executemany round trip
 }
 
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

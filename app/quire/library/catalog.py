@@ -40,6 +40,14 @@ CREATE TABLE IF NOT EXISTS chunks (
     heading TEXT
 );
 CREATE TABLE IF NOT EXISTS pending_imports (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS store_holdings (
+    store TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    pulled INTEGER NOT NULL DEFAULT 0,
+    synced_at REAL NOT NULL,
+    PRIMARY KEY (store, path)
+);
 CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks(path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, heading, content='chunks', content_rowid='rowid',
@@ -67,6 +75,18 @@ class FileRecord:
     chunks: int
     error: str | None
     updated_at: float
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A file version a shared store holds, as this machine last synced it."""
+
+    path: str
+    sha256: str
+    pulled: bool = False
+
+
+_NONE = Holding("", "")
 
 
 class Catalog:
@@ -202,6 +222,32 @@ class Catalog:
     def clear_pending_imports(self) -> None:
         with self._lock, self._db:
             self._db.execute("DELETE FROM pending_imports")
+
+    # Which file version a shared store (Oracle) holds: what `quire sync` still has to do -------
+
+    def holdings(self, store: str) -> dict[str, Holding]:
+        rows = self._db.execute("SELECT path, sha256, pulled FROM store_holdings WHERE store = ?", (store,))
+        return {row["path"]: Holding(row["path"], row["sha256"], bool(row["pulled"])) for row in rows}
+
+    def record_holding(self, store: str, path: str, sha256: str, pulled: bool = False) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO store_holdings VALUES (?, ?, ?, ?, ?)",
+                (store, path, sha256, int(pulled), time.time()),
+            )
+
+    def forget_holding(self, store: str, path: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM store_holdings WHERE store = ? AND path = ?", (store, path))
+
+    def pending_push(self, store: str) -> tuple[list[FileRecord], list[Holding]]:
+        """Indexed files whose current version the store lacks, and holdings whose file left the library."""
+        held = self.holdings(store)
+        files = [
+            f for f in self.files() if f.state == "indexed" and held.get(f.path, _NONE).sha256 != f.sha256
+        ]
+        gone = [h for h in held.values() if self.file(h.path) is None]
+        return files, gone
 
     # Chunks ------------------------------------------------------------------------------------
 

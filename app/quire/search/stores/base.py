@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from quire.errors import StoreError
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from quire.library.chunking import Chunk
+
+
+class EmbedderMismatch(StoreError):
+    """The store holds vectors from another embedding model: re-index needed."""
+
+
+class StoreUnreachable(StoreError):
+    """The store's server cannot be reached (refused, timed out, or the connection dropped)."""
 
 
 class VectorStore(Protocol):
@@ -25,3 +38,37 @@ class VectorStore(Protocol):
 
     def count(self) -> int:
         """How many vectors the store holds."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """One version of a file as a store keeps it: enough to rebuild its catalog entry elsewhere."""
+
+    path: str
+    sha256: str
+    kind: str = "other"
+    size: int = 0
+    pages: int = 0
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    document: StoredDocument
+    chunks: list[Chunk]
+    vectors: np.ndarray  # one float32 row per chunk, in chunk order
+
+
+class SyncableStore(VectorStore, Protocol):
+    """A store that keeps whole file versions (text, metadata, vectors): what `quire sync` moves."""
+
+    def put_file(self, document: StoredDocument, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Replace the file's chunks with these, all or nothing where the store has transactions."""
+
+    def read_file(self, path: str) -> StoredFile | None:
+        """The file version the store holds, its chunks in order, or None."""
+
+    def documents(self) -> dict[str, str]:
+        """Every file the store holds: path -> sha256 of the version held."""
+
+    def get_vectors(self, ids: list[str]) -> np.ndarray | None:
+        """The vectors of these chunk ids in order, or None when any is missing."""

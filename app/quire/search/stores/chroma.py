@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from quire.errors import StoreError
+from quire.library.chunking import Chunk
+from quire.search.stores.base import EmbedderMismatch, StoredDocument, StoredFile
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,7 +42,7 @@ class ChromaStore:
     def check_embedder(self, name: str, dim: int) -> None:
         meta = self._collection.metadata or {}
         if meta.get("embedder") != name or meta.get("dim") != dim:
-            raise StoreError(
+            raise EmbedderMismatch(
                 f"the library was indexed with {meta.get('embedder')} ({meta.get('dim')} dims) but "
                 f"Quire now uses {name} ({dim} dims): re-index needed (delete the chroma folder "
                 "and import again)"
@@ -71,3 +73,75 @@ class ChromaStore:
 
     def count(self) -> int:
         return self._collection.count()
+
+    # Whole files, for `quire sync` (Chroma has no transactions: the catalog's `indexing` mark
+    # makes a half-written file visible and the next run rewrites the same ids) ----------------
+
+    def put_file(self, document: StoredDocument, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        self.delete_path(document.path)
+        doc = {"sha256": document.sha256, "kind": document.kind, "size": document.size}
+        doc["pages"] = document.pages
+        for start in range(0, len(chunks), self._batch):
+            batch = chunks[start : start + self._batch]
+            metadatas = []
+            for chunk in batch:
+                where = {"page": chunk.page, "slide": chunk.slide, "heading": chunk.heading}
+                # Chroma refuses None values: an absent key means "none"
+                extra = {key: value for key, value in where.items() if value is not None}
+                metadatas.append({"path": chunk.path, "idx": chunk.index, **doc, **extra})
+            self._collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors[start : start + len(batch)],
+                metadatas=metadatas,  # type: ignore[arg-type]
+                documents=[c.text for c in batch],
+            )
+
+    def read_file(self, path: str) -> StoredFile | None:
+        import numpy as np
+
+        got = self._collection.get(where={"path": path}, include=["metadatas", "documents", "embeddings"])
+        metas = cast("list[dict[str, Any]]", got["metadatas"] or [])
+        embeddings = cast("list[Any]", got["embeddings"] if got["embeddings"] is not None else [])
+        rows = sorted(
+            zip(got["ids"], metas, got["documents"] or [], embeddings, strict=True),
+            key=lambda row: int(row[1].get("idx", 0)),
+        )
+        if not rows or "sha256" not in rows[0][1]:
+            return None  # vectors from a plain import: the catalog, not Chroma, has their text
+        meta = rows[0][1]
+        document = StoredDocument(
+            path, str(meta["sha256"]), str(meta["kind"]), int(meta["size"]), int(meta["pages"])
+        )
+        chunks = [
+            Chunk(
+                id=chunk_id,
+                path=path,
+                index=int(m["idx"]),
+                text=text,
+                page=_int_or_none(m.get("page")),
+                slide=_int_or_none(m.get("slide")),
+                heading=None if m.get("heading") is None else str(m["heading"]),
+            )
+            for chunk_id, m, text, _ in rows
+        ]
+        return StoredFile(document, chunks, np.asarray([row[3] for row in rows], dtype=np.float32))
+
+    def documents(self) -> dict[str, str]:
+        got = self._collection.get(where={"idx": 0}, include=["metadatas"])
+        return {str(m["path"]): str(m["sha256"]) for m in got["metadatas"] or [] if "sha256" in m}
+
+    def get_vectors(self, ids: list[str]) -> np.ndarray | None:
+        import numpy as np
+
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        got = self._collection.get(ids=ids, include=["embeddings"])
+        embeddings = cast("list[Any]", got["embeddings"] if got["embeddings"] is not None else [])
+        by_id = dict(zip(got["ids"], embeddings, strict=True))
+        if any(chunk_id not in by_id for chunk_id in ids):
+            return None
+        return np.asarray([by_id[chunk_id] for chunk_id in ids], dtype=np.float32)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)

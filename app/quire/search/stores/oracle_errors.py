@@ -1,0 +1,97 @@
+"""Turn python-oracledb errors into one sentence a user can act on (what failed, why, the fix)."""
+
+from __future__ import annotations
+
+import re
+
+from quire.errors import StoreError
+from quire.search.stores.base import StoreUnreachable
+
+# Codes, grouped by what the user has to do about them.
+UNREACHABLE = {
+    "DPY-6000",  # listener refused the connection
+    "DPY-6001",  # service not registered with the listener
+    "DPY-6005",  # cannot connect (refused, timeout, DNS)
+    "DPY-4011",  # the database or network closed the connection
+    "DPY-1001",  # not connected
+    "ORA-12170",  # connect timeout
+    "ORA-12514",  # listener does not know the service
+    "ORA-12541",  # no listener
+    "ORA-03113",  # end-of-file on communication channel
+    "ORA-03114",  # not connected
+    "ORA-03135",  # connection lost contact
+}
+BAD_LOGIN = {"ORA-01017", "ORA-28000", "ORA-28001", "ORA-01005"}
+NO_PRIVILEGE = {"ORA-01031", "ORA-01950", "ORA-01536"}
+NO_VECTOR_MEMORY = {"ORA-51962", "ORA-51955", "ORA-51961"}  # vector pool absent or full
+TOO_OLD = {"ORA-00902"}  # invalid datatype: VECTOR does not exist before 23ai
+ALREADY_EXISTS = {"ORA-00955", "ORA-01408"}  # name in use / column list already indexed
+
+
+def error_code(exc: BaseException) -> str:
+    """The driver's code, e.g. "ORA-01017" or "DPY-6005"; "" for anything that is not an oracledb error."""
+    detail = exc.args[0] if exc.args else None
+    code = getattr(detail, "full_code", "") or ""
+    if not code:
+        found = re.match(r"(ORA|DPY|DPI)-\d{4,5}", str(exc))
+        code = found.group(0) if found else ""
+    return code
+
+
+def _cause(exc: BaseException) -> str:
+    """The driver's message without its CONNECTION_ID noise; the OS reason when there is one."""
+    text = str(exc).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = re.sub(r"\s*\(CONNECTION_ID=[^)]*\)\.?", "", lines[0]) if lines else type(exc).__name__
+    reasons = [line for line in lines[1:] if not line.startswith(("Help:", "https:"))]
+    return f"{first.rstrip('.')}: {reasons[-1]}" if reasons else first
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    return error_code(exc) in UNREACHABLE or isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def is_vector_memory_missing(exc: BaseException) -> bool:
+    return error_code(exc) in NO_VECTOR_MEMORY
+
+
+def already_exists(exc: BaseException) -> bool:
+    return error_code(exc) in ALREADY_EXISTS
+
+
+def explain(exc: BaseException, dsn: str, user: str, doing: str = "") -> StoreError:
+    """A StoreError naming the database, what Quire was doing, the cause and the fix."""
+    code = error_code(exc)
+    where = f"Oracle at {dsn}"
+    step = f" while {doing}" if doing else ""
+    if is_unreachable(exc):
+        return StoreUnreachable(
+            f"{where} cannot be reached{step} ({_cause(exc)}); check oracle.dsn, the network or VPN, "
+            "and that the database is open"
+        )
+    if code in BAD_LOGIN:
+        if code == "ORA-28000":
+            fix = "the account is locked: ask the DBA to unlock it"
+        elif code == "ORA-28001":
+            fix = "the password has expired: change it, then `quire secret set oracle.password`"
+        else:
+            fix = "check oracle.user and run `quire secret set oracle.password`"
+        message = f"{where} refused the login of {user or '(no oracle.user)'} ({code}): {fix}"
+    elif code in NO_PRIVILEGE:
+        message = (
+            f"{where}: user {user} lacks a privilege{step} ({code}); ask the DBA to grant DB_DEVELOPER_ROLE "
+            "(or CREATE TABLE, CREATE INDEX and CTXAPP) and a tablespace quota"
+        )
+    elif code in TOO_OLD:
+        message = (
+            f"{where} has no VECTOR data type ({code}): Oracle Database 23ai or later is needed "
+            "(use store.backend=chroma meanwhile)"
+        )
+    elif code in NO_VECTOR_MEMORY:
+        message = (
+            f"{where}: no vector memory for an HNSW index ({code}); set VECTOR_MEMORY_SIZE "
+            "or let Quire use an IVF index"
+        )
+    else:
+        message = f"{where}{step}: {_cause(exc)}"
+    return StoreError(message)
