@@ -21,6 +21,7 @@ examples:
   quire search "quarterly revenue" -k 5
   quire ask "What did the review conclude?" --provider local
   quire status --json
+  quire sync            (push the library to Oracle; --pull brings the team library here)
 
 Reads .md, .txt, .pdf and .pptx. Data lives in $QUIRE_HOME (or the per-user data folder).
 """
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="library counts, store, provider health")
     status.add_argument("--json", action="store_true")
+
+    sync = sub.add_parser("sync", help="push the library to Oracle (or pull the team library from it)")
+    sync.add_argument(
+        "--pull", action="store_true", help="copy Oracle's documents into the local library (for offline use)"
+    )
+    sync.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     remove = sub.add_parser("remove", help="drop files or folders from the library")
     remove.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -278,6 +285,12 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
         f"{report['chunks']} chunks ({report['failed']} failed)"
     )
     print(f"store:   {report['store']}   home: {report['home']}")
+    if report.get("store_detail"):
+        print(f"         {report['store_detail']}")
+    if report.get("store_notice"):
+        print(f"         {report['store_notice']}")
+    if report.get("oracle_pending"):
+        print(f"         {report['oracle_pending']} files wait for `quire sync` to reach Oracle")
     if report["pending_imports"]:
         print(
             f"an import was interrupted ({len(report['pending_imports'])} paths): "
@@ -288,6 +301,39 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
         detail = health["model"] if health["ok"] else health["error"]
         print(f"{name:<6} {state:<12} {detail}")
     return 0
+
+
+def cmd_sync(args: argparse.Namespace, settings: Any) -> int:
+    from quire.core import Quire
+
+    def show(event: Any) -> None:
+        sys.stderr.write(f"\r{event.done}/{event.total} {event.action:<10} {Path(event.path).name[:50]:<50}")
+        sys.stderr.flush()
+
+    tty = sys.stderr.isatty() and not args.json
+    try:
+        summary = Quire(settings).sync(pull=args.pull, progress=show if tty else None)
+    finally:
+        if tty:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+    for problem in summary.failed:
+        print(f"quire: {problem.path}: {problem.error}", file=sys.stderr)
+    if args.json:
+        _print_json(asdict(summary))
+    elif args.pull:
+        print(f"{summary.pulled} pulled, {summary.unchanged} unchanged in {summary.seconds:.1f} s")
+        for path in summary.kept_local:
+            print(f"  kept the local version of {path} (changed here, not pushed yet)")
+    else:
+        print(
+            f"{summary.pushed} pushed, {summary.deleted} deleted, {summary.unchanged} unchanged, "
+            f"{len(summary.failed)} failed in {summary.seconds:.1f} s"
+        )
+    if summary.interrupted:
+        left = f"; {summary.pending} files left" if summary.pending else ""
+        print(f"quire: sync stopped ({summary.interrupted}){left}: run it again to finish", file=sys.stderr)
+        return 1
+    return 1 if summary.failed else 0
 
 
 def cmd_remove(args: argparse.Namespace, settings: Any) -> int:
@@ -381,6 +427,7 @@ COMMANDS = {
     "search": cmd_search,
     "ask": cmd_ask,
     "status": cmd_status,
+    "sync": cmd_sync,
     "remove": cmd_remove,
     "config": cmd_config,
     "secret": cmd_secret,
