@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from quire.errors import StoreError
 from quire.library.chunking import Chunk
-from quire.search.stores.base import EmbedderMismatch, StoredDocument, StoredFile
+from quire.search.stores.base import EmbedderMismatch, StoredDocument, StoredFile, StoreUnreachable
 from quire.search.stores.oracle_errors import already_exists, explain, is_vector_memory_missing
 from quire.search.stores.oracle_sql import (
     HNSW,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from quire.config import Settings
 
 log = logging.getLogger(__name__)
+
+CALL_TIMEOUT_MS = 120_000  # one round trip: a batch of rows, a search, a DDL statement
 
 
 @dataclass(frozen=True)
@@ -119,23 +122,53 @@ class OracleStore:
         self._pool: Any = None
         params = config.pool_params()
         try:
+            conn = self._first_contact(params)
+            try:
+                _require_23ai(conn.version, config.dsn)
+                self._ensure_schema(conn, embedder_name, dim)
+            finally:
+                conn.close()
             self._pool = oracledb.create_pool(
                 **params,
                 min=0,
                 max=max(1, config.pool_max),
                 increment=1,
                 getmode=oracledb.POOL_GETMODE_TIMEDWAIT,
-                wait_timeout=int(max(config.connect_timeout_s, 1.0) * 1000),
+                wait_timeout=int(self._deadline_s * 1000),
             )
-            with self._pool.acquire() as conn:
-                _require_23ai(conn.version, config.dsn)
-                self._ensure_schema(conn, embedder_name, dim)
         except oracledb.Error as exc:
             self.close()
             raise explain(exc, config.dsn, config.user, "opening the library") from exc
         except StoreError:
             self.close()
             raise
+
+    @property
+    def _deadline_s(self) -> float:
+        return max(2 * self.config.connect_timeout_s, 1.0)
+
+    def _first_contact(self, params: dict[str, Any]) -> Any:
+        """Connect once, in a daemon thread: a listener that accepts and then never answers would
+        hang the driver past tcp_connect_timeout, and auto mode promises a short wait."""
+        outcome: dict[str, Any] = {}
+
+        def attempt() -> None:
+            try:
+                outcome["conn"] = self._oracledb.connect(**params)
+            except BaseException as exc:  # handed to the caller below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=attempt, name="quire-oracle-connect", daemon=True)
+        worker.start()
+        worker.join(self._deadline_s)
+        if worker.is_alive():
+            raise StoreUnreachable(
+                f"Oracle at {self.config.dsn} did not answer within {self._deadline_s:g} s "
+                "(oracle.connect_timeout_s); check oracle.dsn and that the database is open"
+            )
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["conn"]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -158,6 +191,7 @@ class OracleStore:
             raise StoreError(f"Oracle at {self.config.dsn}: the store is closed")
         try:
             with self._pool.acquire() as conn:
+                conn.call_timeout = CALL_TIMEOUT_MS  # a server gone silent mid-sync raises, not hangs
                 try:
                     yield conn
                 except BaseException:

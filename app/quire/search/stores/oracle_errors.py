@@ -14,6 +14,8 @@ UNREACHABLE = {
     "DPY-6005",  # cannot connect (refused, timeout, DNS)
     "DPY-4011",  # the database or network closed the connection
     "DPY-1001",  # not connected
+    "DPY-4005",  # timed out waiting for the pool to hand out a connection
+    "DPY-4024",  # call timeout: the server stopped answering
     "ORA-12170",  # connect timeout
     "ORA-12514",  # listener does not know the service
     "ORA-12541",  # no listener
