@@ -54,6 +54,7 @@ def test_dropping_files_imports_them_and_bad_ones_say_why(
     assert rows["broken.pdf"][0].startswith("failed: ")
     assert len(rows["broken.pdf"][0]) > len("failed: ") + 5  # a reason, not just "failed"
     assert rows["setup.exe"][0].startswith("failed: ")
+    assert window.library.notice_box.isVisible()
     notice = window.library.notice.text()
     assert "setup.exe" in notice and "broken.pdf" in notice
     assert not window.library.progress_row.isVisible()
@@ -65,6 +66,8 @@ def test_dropping_files_imports_them_and_bad_ones_say_why(
     window.library.retry_selected()
     qtbot.waitUntil(lambda: not window.library.is_importing(), timeout=30_000)
     assert window.library.rows()["broken.pdf"][0] == rows["broken.pdf"][0]
+    window.library.select_path(str(broken))
+    assert window.library.detail.isVisible() and "broken.pdf: " in window.library.detail.text()
 
 
 def test_filter_focus_shortcut_and_remove(qtbot: Any, open_window: Any, library_copy: Path) -> None:

@@ -45,7 +45,7 @@ def eta_text(seconds: float) -> str:
 class LibraryPanel(QWidget):
     import_started = Signal()
     import_finished = Signal(object)  # IngestSummary, or None when it failed outright
-    library_changed = Signal(int)  # number of files listed
+    library_changed = Signal(int)  # number of files indexed and ready to answer from
 
     COLUMNS = ("Name", "State", "Pages", "Chunks")
 
@@ -76,8 +76,19 @@ class LibraryPanel(QWidget):
         self.notice.setObjectName("libraryNotice")
         self.notice.setWordWrap(True)
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice.hide()
-        layout.addWidget(self.notice)
+        self.notice_box = QFrame()
+        self.notice_box.setObjectName("noticeBox")
+        row = QHBoxLayout(self.notice_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.notice, 1)
+        dismiss = QToolButton()
+        dismiss.setText("✕")
+        dismiss.setAutoRaise(True)
+        dismiss.setToolTip("Dismiss")
+        dismiss.clicked.connect(self.notice_box.hide)
+        row.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
+        self.notice_box.hide()
+        layout.addWidget(self.notice_box)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._drop_target())
@@ -89,13 +100,23 @@ class LibraryPanel(QWidget):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.tree.setColumnWidth(1, 130)  # a failure's reason is elided here; in full below the list
+        for column in (2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.stack.addWidget(self.tree)
         layout.addWidget(self.stack, 1)
+        self.detail = QLabel()
+        self.detail.setObjectName("failureDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.hide()
+        layout.addWidget(self.detail)
 
         self.progress_row = QFrame()
         progress = QVBoxLayout(self.progress_row)
@@ -198,7 +219,7 @@ class LibraryPanel(QWidget):
             item = QTreeWidgetItem([Path(path).name, "", str(pages) if pages else "–", ""])
             item.setData(0, PATH_ROLE, path)
             item.setData(1, PATH_ROLE, state)
-            if chunks is not None:
+            if chunks is not None and state != "failed":
                 item.setText(3, str(chunks))
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight)
@@ -225,7 +246,7 @@ class LibraryPanel(QWidget):
             f"{sum(r.chunks for r in indexed)} chunks" + (f" · {failed} failed" if failed else "")
         )
         self.apply_filter()
-        self.library_changed.emit(len(rows))
+        self.library_changed.emit(len(indexed))
 
     def apply_filter(self) -> None:
         words = self.search.text().lower().split()
@@ -253,6 +274,11 @@ class LibraryPanel(QWidget):
 
     def _update_buttons(self) -> None:
         items = self.tree.selectedItems()
+        failed = [i for i in items if i.data(1, PATH_ROLE) == "failed"]
+        self.detail.setText(
+            "\n".join(f"{i.text(0)}: {i.text(1).removeprefix('failed: ')}" for i in failed[:5])
+        )
+        self.detail.setVisible(bool(failed))
         self.remove_button.setEnabled(bool(items))
         self.reveal_button.setEnabled(bool(items))
         self.retry_button.setEnabled(any(i.data(1, PATH_ROLE) == "failed" for i in items))
@@ -306,7 +332,7 @@ class LibraryPanel(QWidget):
         self.notice.setText(message)
         self.notice.setProperty("error", True)
         repolish(self.notice)
-        self.notice.show()
+        self.notice_box.show()
 
     # Import --------------------------------------------------------------------------------------
 
@@ -324,7 +350,7 @@ class LibraryPanel(QWidget):
             return
         for path in paths:
             self.rejected.pop(os.path.abspath(path), None)
-        self.notice.hide()
+        self.notice_box.hide()
         self.worker = IngestWorker(self.quire, list(paths), self)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished_import.connect(self._on_finished)
@@ -367,17 +393,19 @@ class LibraryPanel(QWidget):
         for path, error in problems:
             self.rejected[path] = error
         lines = [f"{Path(path).name}: {error}" for path, error in problems]
-        if summary.skipped:
-            lines += [f"skipped {Path(p.path).name}: {p.error}" for p in summary.skipped[:8]]
-            if len(summary.skipped) > 8:
-                lines.append(f"… and {len(summary.skipped) - 8} more skipped")
+        named = {path for path, _ in problems}
+        skipped = [p for p in summary.skipped if p.path not in named]
+        if skipped:
+            lines += [f"skipped {Path(p.path).name}: {p.error}" for p in skipped[:8]]
+            if len(skipped) > 8:
+                lines.append(f"… and {len(skipped) - 8} more skipped")
         if summary.cancelled:
             lines.insert(0, "Import cancelled; it will resume the next time Quire starts.")
         if lines:
             self.notice.setText("\n".join(lines))
             self.notice.setProperty("error", bool(problems))
             repolish(self.notice)
-            self.notice.show()
+            self.notice_box.show()
         self._end_import(summary)
 
     def _on_failed(self, message: str) -> None:
