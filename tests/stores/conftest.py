@@ -1,0 +1,117 @@
+"""Stores under test: Chroma always; Oracle when QUIRE_TEST_ORACLE_DSN (+ _USER, _PASSWORD) names
+a 23ai database (e.g. the free container, localhost:1521/FREEPDB1). Each Oracle test gets its own
+table prefix and drops its tables afterwards."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from quire.library.chunking import Chunk
+
+DIM = 384
+EMBEDDER = "all-MiniLM-L6-v2"
+ORACLE_DSN = os.environ.get("QUIRE_TEST_ORACLE_DSN", "")
+ORACLE_USER = os.environ.get("QUIRE_TEST_ORACLE_USER", "")
+ORACLE_PASSWORD = os.environ.get("QUIRE_TEST_ORACLE_PASSWORD", "")
+NO_ORACLE = "set QUIRE_TEST_ORACLE_DSN, QUIRE_TEST_ORACLE_USER and QUIRE_TEST_ORACLE_PASSWORD to test Oracle"
+
+
+@pytest.fixture(autouse=True)
+def no_keyring_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Secrets come from this dict, not the developer's real keyring."""
+    found: dict[str, str] = {}
+    monkeypatch.setattr("quire.secrets.get_secret", lambda name: found.get(name))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def oracle_host_allowed(no_network: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The network guard stays on; only the test database's own host is let through."""
+    if not ORACLE_DSN:
+        return
+    guarded = socket.socket.connect
+    host = ORACLE_DSN.split("/")[0].split(":")[0].strip("[]@ ")
+    allowed = {info[4][0] for info in socket.getaddrinfo(host, None)} | {host}
+
+    def connect(self: socket.socket, address: object) -> object:
+        if isinstance(address, tuple) and address and str(address[0]) in allowed:
+            return _REAL_CONNECT(self, address)
+        return guarded(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+_REAL_CONNECT = socket.socket.connect  # captured at import, before any test patches it
+
+
+def unit(seed: int, dim: int = DIM) -> np.ndarray:
+    vector = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def chunks_for(path: str, texts: list[str], sha: str = "a" * 64) -> list[Chunk]:
+    prefix = (sha[:8] + str(abs(hash(path)) % 10**8)).ljust(16, "0")
+    return [
+        Chunk(
+            id=f"{prefix}-{n}",
+            path=path,
+            index=n,
+            text=text,
+            page=n + 1 if n % 2 == 0 else None,
+            slide=n + 1 if n % 2 else None,
+            heading=f"Heading {n}" if n != 1 else None,
+        )
+        for n, text in enumerate(texts)
+    ]
+
+
+def oracle_config(prefix: str):  # type: ignore[no-untyped-def]
+    from quire.search.stores.oracle import OracleConfig
+
+    return OracleConfig(
+        dsn=ORACLE_DSN, user=ORACLE_USER, password=ORACLE_PASSWORD, connect_timeout_s=10, table_prefix=prefix
+    )
+
+
+def drop_tables(prefix: str) -> None:
+    import oracledb
+
+    with oracledb.connect(user=ORACLE_USER, password=ORACLE_PASSWORD, dsn=ORACLE_DSN) as conn:
+        cursor = conn.cursor()
+        for table in ("CHUNKS", "DOCUMENTS", "META"):
+            try:
+                cursor.execute(f"DROP TABLE {prefix}_{table} CASCADE CONSTRAINTS PURGE")
+            except oracledb.DatabaseError:
+                pass
+
+
+@pytest.fixture
+def oracle_prefix() -> Iterator[str]:
+    if not ORACLE_DSN:
+        pytest.skip(NO_ORACLE)
+    prefix = "QT" + secrets.token_hex(4).upper()
+    yield prefix
+    drop_tables(prefix)
+
+
+@pytest.fixture(params=["chroma", "oracle"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Each implementation of the store protocol, empty."""
+    if request.param == "chroma":
+        from quire.search.stores.chroma import ChromaStore
+
+        yield ChromaStore(tmp_path / "chroma", EMBEDDER, DIM)
+        return
+    from quire.search.stores.oracle import OracleStore
+
+    prefix = request.getfixturevalue("oracle_prefix")
+    oracle = OracleStore(oracle_config(prefix), EMBEDDER, DIM)
+    yield oracle
+    oracle.close()
