@@ -62,7 +62,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def library_home(tmp_path_factory: pytest.TempPathFactory, corpus: dict[str, Path]) -> Path:
-    """A data dir with the corpus indexed once; copy it before changing it."""
+    """A data dir with the corpus indexed once; tests use copies (the `library` fixture)."""
     from quire.config import Settings
     from quire.core import Quire
 
@@ -79,7 +79,8 @@ def library(library_home: Path, quire_home: Path):  # type: ignore[no-untyped-de
     from quire.config import Settings
     from quire.core import Quire
 
-    shutil.copytree(library_home, quire_home)
+    # the library only: answers recorded by other tests must not leak into this one's metrics
+    shutil.copytree(library_home, quire_home, ignore=shutil.ignore_patterns("metrics.sqlite3*"))
     return Quire(Settings.load(quire_home))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from quire.cli import main as cli_main
+from quire.core import Quire
 
 
 def _keyring_or_fail() -> None:
@@ -50,13 +51,11 @@ def test_secret_goes_to_the_keyring_only(
     assert "unknown secret 'bogus.name'" in capsys.readouterr().err
 
 
-def test_status_json_shape(
-    library_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("QUIRE_HOME", str(library_home))
+def test_status_json_shape(library: Quire, capsys: pytest.CaptureFixture[str]) -> None:
+    home = library.settings.home
     assert cli_main(["status", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["documents"], data["store"], data["home"]) == (4, "chroma", str(library_home))
+    assert (data["documents"], data["store"], data["home"]) == (4, "chroma", str(home))
     assert data["chunks"] > 4
     assert set(data["providers"]) >= {"local", "lan", "oci"}
     assert {"ok", "model", "error"} <= data["providers"]["local"].keys()

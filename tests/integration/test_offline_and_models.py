@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import run_cli
+from quire.core import Quire
 
 
 def _unshare_works() -> bool:
@@ -51,8 +52,11 @@ def test_ingest_search_ask_with_no_network(tmp_path: Path, corpus: dict[str, Pat
     assert status["store"] == "chroma" and status["providers"]["local"]["ok"] is True
 
 
-def test_missing_model_names_what_was_found(tmp_path: Path, library_home: Path) -> None:
-    env = {"QUIRE_HOME": str(library_home), "QUIRE_PROVIDERS__LOCAL__MODEL": "Llama-9000.Q4_K_M.gguf"}
+def test_missing_model_names_what_was_found(library: Quire) -> None:
+    env = {
+        "QUIRE_HOME": str(library.settings.home),
+        "QUIRE_PROVIDERS__LOCAL__MODEL": "Llama-9000.Q4_K_M.gguf",
+    }
     result = run_cli("ask", "anything?", "--provider", "local", env=env)
     assert result.returncode == 1
     assert "'Llama-9000.Q4_K_M.gguf' not found" in result.stderr
@@ -68,12 +72,12 @@ def test_missing_model_names_what_was_found(tmp_path: Path, library_home: Path) 
     ],
     ids=["not-gguf", "truncated"],
 )
-def test_corrupt_model_is_named(tmp_path: Path, library_home: Path, make, message: str) -> None:
+def test_corrupt_model_is_named(tmp_path: Path, library: Quire, make, message: str) -> None:
     models = tmp_path / "models"
     models.mkdir()
     broken = models / "broken.gguf"
     make(broken)
-    env = {"QUIRE_HOME": str(library_home), "QUIRE_MODELS": str(models)}
+    env = {"QUIRE_HOME": str(library.settings.home), "QUIRE_MODELS": str(models)}
     result = run_cli("ask", "anything?", "--provider", "local", "--model", "broken.gguf", env=env)
     assert result.returncode == 1
     assert str(broken) in result.stderr and message in result.stderr
