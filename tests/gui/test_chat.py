@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ class ScriptedProvider:
 
     context_tokens = 4096
 
-    def __init__(self, name: str, pieces: list[str], fail_after: int | None = None) -> None:
+    def __init__(self, name: str, pieces: list[str], fail_after: int | None = None, delay: float = 0) -> None:
         self.name = name
+        self.delay = delay
         self.model = f"{name}-model"
         self.pieces = pieces
         self.fail_after = fail_after
@@ -38,6 +40,7 @@ class ScriptedProvider:
         for n, piece in enumerate(self.pieces):
             if self.fail_after is not None and n == self.fail_after:
                 raise ProviderUnavailable(self.name, "connection reset by the server")
+            time.sleep(self.delay)
             yield TokenEvent(piece)
 
 
@@ -244,3 +247,19 @@ def test_compare_streams_each_provider_in_its_own_column(
     assert providers == {"local", "lan"}
     assert all(table.item(row, 2).text() == "1" for row in range(2))
     assert window.metrics_view.rate_chart.series or window.metrics_view.ttft_chart.series
+
+
+def test_closing_mid_answer_keeps_what_was_written(
+    qtbot: Any, open_window: Any, library_copy: Path, scripted: dict[str, ScriptedProvider]
+) -> None:
+    scripted["local"] = ScriptedProvider("local", [f"word{n} " for n in range(200)], delay=0.02)
+    window = open_window(library_copy)
+    window.chat.input.setPlainText("Tell me everything.")
+    QTest.keyClick(window.chat.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.run.message.text.count("word") >= 3, timeout=20_000)
+    window.close()
+    saved = json.loads((library_copy / "chat_history.json").read_text(encoding="utf-8"))
+    question, answer = saved["conversations"][-1]["messages"]
+    assert question["text"] == "Tell me everything."
+    assert answer["text"].startswith("word0 word1 word2") and answer["text"].count("word") < 200
+    assert "closed" in answer["notice"]

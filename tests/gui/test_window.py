@@ -159,3 +159,18 @@ def test_screenshot_command_renders_the_window(library_copy: Path, tmp_path: Pat
 
     image = QImage(str(out))
     assert image.width() >= 1000 and image.height() >= 600
+
+
+def test_a_broken_config_is_explained_in_the_window(qtbot: Any, home: Path) -> None:
+    from quire.gui.main_window import MainWindow
+
+    (home / "config.toml").write_text("this is = = not toml\n", encoding="utf-8")
+    window = MainWindow()  # the real start-up path: Quire() reads QUIRE_HOME
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: bool(window.startup_error), timeout=5000)
+    assert "config.toml" in window.startup_error and "not valid TOML" in window.startup_error
+    assert "config.toml" in window.warm_label.text()
+    assert "cannot open" in window.chat.empty_title.text()
+    assert not window.chat.send_button.isEnabled()
+    assert window.open_settings() is None

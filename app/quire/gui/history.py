@@ -66,10 +66,12 @@ class Conversation:
 class ChatHistory:
     """The current conversation plus older ones; saved after every change (small, atomic writes)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, persist: bool = True) -> None:
         self.path = path
+        self.persist = persist
         self.conversations: list[Conversation] = []
-        self._load()
+        if persist:
+            self._load()
         if not self.conversations:
             self.conversations.append(Conversation())
 
@@ -103,6 +105,8 @@ class ChatHistory:
             self.save()
 
     def save(self) -> None:
+        if not self.persist:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"version": 1, "conversations": [asdict(c) for c in self.conversations]}
         tmp = self.path.with_suffix(".tmp")

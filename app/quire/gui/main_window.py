@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from quire import __version__
+from quire.errors import QuireError
 from quire.gui import icons, shortcuts
 from quire.gui.chat_view import AnswerRun, ChatView
 from quire.gui.compare_view import CompareView
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
         self.health_checked = False
         self.library_listed = False
         self.model_error = ""
+        self.startup_error = ""
+        self.closing = False
         self.viewers: list[Any] = []
         self.setWindowTitle("Quire")
         self.setWindowIcon(icons.app_icon())
@@ -206,12 +209,23 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """After the window is on screen: open the library, list it, check providers, warm up."""
         self.startup.shown = time.perf_counter()
-        if self.quire_factory is not None:
-            self.quire = self.quire_factory()
-        else:
-            from quire.core import Quire  # light: the embedder, store and models load later
+        try:
+            if self.quire_factory is not None:
+                self.quire = self.quire_factory()
+            else:
+                from quire.core import Quire  # light: the embedder, store and models load later
 
-            self.quire = Quire()
+                self.quire = Quire()
+        except QuireError as exc:  # e.g. a config.toml that does not parse: say so, plainly
+            self.startup_error = str(exc)
+            self.warm_label.setText(f"Cannot open the library: {exc}")
+            self.chat.empty_title.setText("Quire cannot open its library")
+            self.chat.empty_hint.setText(str(exc))
+            self.chat.send_button.setEnabled(False)
+            self.chat.sample_button.hide()
+            self.library_listed = self.health_checked = True  # nothing more is coming
+            self.history = ChatHistory(Path("chat_history.json"), persist=False)
+            return
         settings = self.quire.settings
         self.history = ChatHistory(settings.home / "chat_history.json")
         self.chat.show_messages(self.history.current.messages)
@@ -398,6 +412,8 @@ class MainWindow(QMainWindow):
         worker.start()
 
     def _answered(self, run: AnswerRun) -> None:
+        if self.closing:
+            return  # closeEvent has saved what there was
         if self.history is not None:
             self.history.add(run.message)
         self.chat.set_busy(False)
@@ -437,6 +453,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> Any:
         from quire.gui.settings_dialog import SettingsDialog
 
+        if self.quire is None:
+            return None
         dialog = SettingsDialog(self.quire.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.check_health)
@@ -475,8 +493,12 @@ class MainWindow(QMainWindow):
         self._health_timer.stop()
         self.library.shutdown()
         if self.run and not self.run.done:
+            self.closing = True
             self.run.stop()
             self.run.worker.wait(10000)
+            if self.history is not None:  # keep what was written; say why it stops there
+                self.run.message.notice = "Stopped when Quire was closed: the answer is incomplete."
+                self.history.add(self.run.message)
         self.compare.shutdown()
         event.accept()
 
