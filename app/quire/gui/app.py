@@ -7,53 +7,16 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from quire.gui import icons
+from quire.gui.style import apply_theme
 
 log = logging.getLogger(__name__)
 
 SCREENSHOT_WAIT_S = 10.0
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#1f2124",
-        QPalette.ColorRole.WindowText: "#e9ecef",
-        QPalette.ColorRole.Base: "#16181b",
-        QPalette.ColorRole.AlternateBase: "#25282c",
-        QPalette.ColorRole.ToolTipBase: "#2b2e33",
-        QPalette.ColorRole.ToolTipText: "#e9ecef",
-        QPalette.ColorRole.Text: "#e9ecef",
-        QPalette.ColorRole.Button: "#2b2e33",
-        QPalette.ColorRole.ButtonText: "#e9ecef",
-        QPalette.ColorRole.BrightText: "#ff8787",
-        QPalette.ColorRole.Highlight: "#4c6ef5",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Link: "#91a7ff",
-        QPalette.ColorRole.PlaceholderText: "#868e96",
-        QPalette.ColorRole.Mid: "#3a3f45",
-        QPalette.ColorRole.Midlight: "#33373c",
-        QPalette.ColorRole.Light: "#3f444a",
-        QPalette.ColorRole.Dark: "#121416",
-        QPalette.ColorRole.Shadow: "#000000",
-    }
-    for role, colour in roles.items():
-        palette.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6c737a"))
-    return palette
-
-
-def apply_theme(app: QApplication) -> None:
-    """Fusion with a light or dark palette, whichever the OS uses now."""
-    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-    app.setPalette(dark_palette() if dark else app.style().standardPalette())
-    sheet = icons.resources_dir() / "quire.qss"
-    app.setStyleSheet(sheet.read_text(encoding="utf-8") if sheet.exists() else "")
 
 
 def make_app() -> QApplication:

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quire.gui.chat_view import AnswerRun, MessageBubble
 from quire.gui.history import Message
+from quire.gui.message_bubble import AnswerRun, MessageBubble
 from quire.gui.workers import AnswerWorker
 
 PROVIDER_LABELS = {"local": "Local", "lan": "LAN GPU", "oci": "OCI GenAI"}

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from quire.gui import icons
-from quire.gui.chat_view import repolish
+from quire.gui.style import repolish
 from quire.gui.workers import IngestWorker, run_job
 
 PATH_ROLE = Qt.ItemDataRole.UserRole

@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal, qVersion
+from PySide6.QtCore import Qt, QThreadPool, QTimer, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QComboBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -29,17 +26,18 @@ from PySide6.QtWidgets import (
 from quire import __version__
 from quire.errors import QuireError
 from quire.gui import icons, shortcuts
-from quire.gui.chat_view import AnswerRun, ChatView
+from quire.gui.chat_view import ChatView
 from quire.gui.compare_view import CompareView
 from quire.gui.history import ChatHistory, Message
 from quire.gui.library_panel import LibraryPanel
+from quire.gui.message_bubble import AnswerRun
 from quire.gui.metrics_view import MetricsView
 from quire.gui.pdf_viewer import open_citation
-from quire.gui.workers import FIRST_LOAD, AnswerWorker, load_search, run_job
+from quire.gui.toolbar import ModelPicker, ProviderToggle
+from quire.gui.workers import AnswerWorker, load_search, run_job
 
 log = logging.getLogger(__name__)
 
-PROVIDERS = (("local", "Local"), ("lan", "LAN GPU"), ("oci", "OCI GenAI"), ("auto", "Auto"))
 HEALTH_EVERY_MS = 60_000
 
 
@@ -51,48 +49,6 @@ class Startup:
     shown: float | None = None
     library_listed: float | None = None
     warm: float | None = None
-
-
-class ProviderToggle(QWidget):
-    """A segmented control: one checkable button per provider, each with a health dot."""
-
-    changed = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(True)
-        self.buttons: dict[str, QToolButton] = {}
-        for index, (name, label) in enumerate(PROVIDERS):
-            button = QToolButton()
-            button.setText(label)
-            button.setCheckable(True)
-            button.setObjectName("providerButton")
-            button.setProperty("segment", "first" if index == 0 else "last" if index == 3 else "middle")
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setIcon(icons.health_dot("unknown"))
-            button.setToolTip(f"{label}: checking…")
-            button.clicked.connect(lambda _=False, n=name: self.changed.emit(n))
-            self.group.addButton(button)
-            self.buttons[name] = button
-            layout.addWidget(button)
-
-    def choice(self) -> str:
-        for name, button in self.buttons.items():
-            if button.isChecked():
-                return name
-        return "local"
-
-    def set_choice(self, name: str) -> None:
-        self.buttons.get(name, self.buttons["local"]).setChecked(True)
-
-    def set_health(self, name: str, state: str, tip: str) -> None:
-        self.buttons[name].setIcon(icons.health_dot(state))
-        self.buttons[name].setToolTip(tip)
-        self.buttons[name].setProperty("health", state)
 
 
 class MainWindow(QMainWindow):
@@ -122,10 +78,10 @@ class MainWindow(QMainWindow):
 
         self.toggle = ProviderToggle()
         self.toggle.changed.connect(self.choose_provider)
-        self.model_picker = QComboBox()
-        self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.model_picker.setToolTip("Local model (GGUF files in the models folders)")
-        self.model_picker.activated.connect(self.choose_model)
+        self.model_picker = ModelPicker()
+        self.model_picker.loading.connect(lambda name: self.warm_label.setText(f"Loading {name}…"))
+        self.model_picker.chosen.connect(self.model_chosen)
+        self.model_picker.refused.connect(self.refuse_model)
         self._build_toolbar()
 
         self.library = LibraryPanel()
@@ -297,27 +253,7 @@ class MainWindow(QMainWindow):
         self.health = report
         self.health_checked = True
         self.compare.set_health(report)
-        labels = dict(PROVIDERS)
-        for name, health in report.items():
-            if name not in self.toggle.buttons:
-                continue
-            if health.ok:
-                slow = health.latency_ms is not None and health.latency_ms > 1500
-                latency = f", {health.latency_ms:.0f} ms" if health.latency_ms is not None else ""
-                tip = f"{labels[name]}: ready ({health.model}{latency})" + (
-                    " — slow to respond" if slow else ""
-                )
-                self.toggle.set_health(name, "warn" if slow else "ok", tip)
-            else:
-                self.toggle.set_health(name, "down", f"{labels[name]}: unavailable — {health.error}")
-        order = [n for n in self.quire.settings.get("providers.order") if n in report]
-        usable = [n for n in order if report[n].ok]
-        if usable:
-            state = "ok" if usable[0] == order[0] else "warn"
-            tip = f"Auto: will use {usable[0]}" + ("" if state == "ok" else f" ({order[0]} is unavailable)")
-        else:
-            state, tip = "down", "Auto: no provider in providers.order is available"
-        self.toggle.set_health("auto", state, tip)
+        self.toggle.show_report(report, self.quire.settings.get("providers.order"))
 
     def load_models(self) -> None:
         settings = self.quire.settings
@@ -330,60 +266,18 @@ class MainWindow(QMainWindow):
         run_job(find, self.show_models, owner=self)
 
     def show_models(self, models: list[Any]) -> None:
-        self.model_picker.clear()
-        wanted = self.quire.settings.get("providers.local.model")
-        from quire.config import DEFAULT_MODEL_FILE
-
-        for model in models:
-            label = f"{model.path.stem} · {model.size / 2**20:.0f} MB · {model.quantisation}"
-            self.model_picker.addItem(label, model.name)
-            self.model_picker.setItemData(
-                self.model_picker.count() - 1, str(model.path), Qt.ItemDataRole.ToolTipRole
-            )
-        if not models:
-            self.model_picker.addItem("no GGUF models found", None)
-        index = self.model_picker.findData(Path(wanted).name if wanted else DEFAULT_MODEL_FILE)
-        self.model_picker.setCurrentIndex(max(0, index))
-        self._model_index = self.model_picker.currentIndex()
+        self.model_picker.show_models(models, self.quire.settings)
 
     def local_model(self) -> str | None:
         return self.model_picker.currentData()
 
-    def choose_model(self, index: int) -> None:
-        """Check the chosen GGUF (and load it) in a worker; a broken file is refused with the reason."""
-        name = self.model_picker.itemData(index)
-        if name is None or self.quire is None:
-            return
-        settings = self.quire.settings
-        self.warm_label.setText(f"Loading {name}…")
-
-        def load() -> Any:
-            from quire.providers.local import LocalProvider
-
-            provider = LocalProvider(settings, name)
-            health = provider.health()
-            if not health.ok:
-                return health.error
-            with FIRST_LOAD:  # llama_cpp imports numpy: not alongside another first load
-                provider.count_tokens("warm up")  # loads the model now, not on the first question
-            return None
-
-        def done(error: str | None) -> None:
-            if error:
-                self.refuse_model(error)
-                return
-            self._model_index = index
-            self.model_error = ""
-            settings.set("providers.local.model", name)
-            settings.save()
-            self.warm_label.setText(f"Local model: {name}")
-            self.check_health()
-
-        run_job(load, done, self.refuse_model, owner=self)
+    def model_chosen(self, name: str) -> None:
+        self.model_error = ""
+        self.warm_label.setText(f"Local model: {name}")
+        self.check_health()
 
     def refuse_model(self, error: str) -> None:
         self.model_error = error
-        self.model_picker.setCurrentIndex(getattr(self, "_model_index", 0))
         self.warm_label.setText("That model cannot be used")
         box = QMessageBox(QMessageBox.Icon.Warning, "Model not usable", error, parent=self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

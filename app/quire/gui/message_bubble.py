@@ -1,0 +1,275 @@
+"""One message in the chat: text that grows as tokens arrive, citation chips, the metrics line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quire.gui.history import Message, Source
+from quire.gui.style import repolish
+from quire.gui.workers import AnswerWorker
+
+
+def format_metrics(metrics: Any, provider: str = "", model: str = "", live: bool = False) -> str:
+    """ "TTFT 0.41 s · 37.2 tok/s · 2.10 s total · 64 tokens · local · model" (– while unknown)."""
+    get = metrics.get if isinstance(metrics, dict) else lambda key: getattr(metrics, key, None)
+    ttft = get("ttft_s")
+    rate = get("tokens_per_s")
+    parts = [
+        f"TTFT {ttft:.2f} s" if ttft is not None else "TTFT –",
+        f"{rate:.1f} tok/s" if rate else "– tok/s",
+        f"{get('total_s') or 0:.2f} s total",
+        f"{get('output_tokens') or 0} tokens",
+    ]
+    parts += [p for p in (provider, model) if p]
+    return ("● " if live else "") + " · ".join(parts)
+
+
+class FlowLayout(QLayout):
+    """Lays chips left to right and wraps them, like words in a paragraph."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt's name)
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        x, y, line = rect.x(), rect.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > rect.right() and line > 0:
+                x, y, line = rect.x(), y + line + self._spacing, 0
+            if move:
+                item.setGeometry(QRect(x, y, hint.width(), hint.height()))
+            x += hint.width() + self._spacing
+            line = max(line, hint.height())
+        return y + line - rect.y()
+
+
+class CitationChip(QPushButton):
+    def __init__(self, source: Source, parent: QWidget | None = None) -> None:
+        super().__init__(source.label, parent)
+        self.source = source
+        self.setObjectName("citationChip")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip(f"{source.path}\n\n{source.text[:400]}")
+        self.setProperty("cited", source.cited)
+
+
+class MessageBubble(QFrame):
+    """One message; an assistant's grows as tokens arrive and ends with chips and metrics."""
+
+    citation_clicked = Signal(object)  # Source
+
+    def __init__(self, message: Message, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = message
+        self.setObjectName("userBubble" if message.role == "user" else "answerBubble")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(6)
+        self.body = QLabel()
+        self.body.setObjectName("messageBody")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        layout.addWidget(self.body)
+        self.notice = QLabel()
+        self.notice.setObjectName("messageNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+        self.chips = QWidget()
+        self.chips_layout = FlowLayout(self.chips)
+        self.chips.hide()
+        layout.addWidget(self.chips)
+        footer = QHBoxLayout()
+        self.metrics_line = QLabel()
+        self.metrics_line.setObjectName("metricsLine")
+        self.metrics_line.setWordWrap(True)  # a narrow compare column wraps it, never clips it
+        self.metrics_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        footer.addWidget(self.metrics_line, 1)
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy")
+        self.copy_button.setToolTip("Copy the answer")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.clicked.connect(self.copy_text)
+        footer.addWidget(self.copy_button)
+        layout.addLayout(footer)
+        if message.role == "user":
+            self.metrics_line.hide()
+            self.copy_button.hide()
+        self.refresh()
+
+    def refresh(self) -> None:
+        message = self.message
+        self.body.setText(message.text or ("…" if message.role == "assistant" else ""))
+        self.body.setVisible(bool(message.text) or not message.error)
+        notes = [n for n in (message.notice, message.error) if n]
+        self.notice.setText("\n".join(notes))
+        self.notice.setProperty("error", bool(message.error))
+        repolish(self.notice)
+        self.notice.setVisible(bool(notes))
+        if message.metrics is not None:
+            self.metrics_line.setText(format_metrics(message.metrics, message.provider, message.model))
+        self.set_sources(message.sources)
+
+    def set_sources(self, sources: list[Source]) -> None:
+        while self.chips_layout.count():
+            item = self.chips_layout.takeAt(0)
+            if item and item.widget():
+                item.widget().deleteLater()
+        for source in sources:
+            chip = CitationChip(source)
+            chip.clicked.connect(lambda _=False, s=source: self.citation_clicked.emit(s))
+            self.chips_layout.addWidget(chip)
+        self.chips.setVisible(bool(sources))
+
+    def append(self, text: str) -> None:
+        self.message.text += text
+        self.body.setText(self.message.text)
+
+    def show_live(self, metrics: Any, provider: str = "", model: str = "") -> None:
+        self.metrics_line.setText(format_metrics(metrics, provider, model, live=True))
+
+    def copy_text(self) -> None:
+        QGuiApplication.clipboard().setText(self.message.text)
+
+    def chip_buttons(self) -> list[CitationChip]:
+        return self.chips.findChildren(CitationChip)
+
+
+class AnswerRun:
+    """Binds one AnswerWorker to one bubble: streams into it and fills in the message at the end."""
+
+    def __init__(
+        self,
+        worker: AnswerWorker,
+        bubble: MessageBubble,
+        on_finished: Callable[[AnswerRun], None] | None = None,
+        notice: str = "",
+    ) -> None:
+        self.worker = worker
+        self.bubble = bubble
+        self.on_finished = on_finished
+        self.message = bubble.message
+        self.message.notice = notice
+        self.done = False
+        self._stream: Any = None
+        worker.started_stream.connect(self._on_stream)
+        worker.piece.connect(bubble.append)
+        worker.live.connect(self._on_live)
+        worker.answered.connect(self._on_answer)
+        worker.failed.connect(self._on_failed)
+        self.bubble.metrics_line.setText("Searching the library…")
+
+    def _on_stream(self, stream: Any) -> None:
+        self._stream = stream
+        self.bubble.metrics_line.setText(f"● waiting for the first token · {stream.provider.name}")
+        self._hits = stream.hits
+
+    def _on_live(self, metrics: Any) -> None:
+        provider = self._stream.provider if self._stream is not None else None
+        self.bubble.show_live(metrics, getattr(provider, "name", ""), getattr(provider, "model", ""))
+
+    def _on_answer(self, answer: Any) -> None:
+        stream = self._stream
+        hits = getattr(stream, "used_hits", None) or getattr(stream, "hits", [])
+        self.message.text = answer.answer or self.message.text
+        self.message.sources = [
+            Source(
+                c.n,
+                c.path,
+                c.page,
+                c.slide,
+                c.heading,
+                hits[c.n - 1].text if c.n <= len(hits) else "",
+                c.cited,
+            )
+            for c in answer.citations
+        ]
+        self.message.metrics = asdict(answer.metrics)
+        self.message.provider = answer.provider
+        self.message.model = answer.model
+        notes = [self.message.notice] if self.message.notice else []
+        if answer.fallback_from:
+            reason = getattr(stream, "fallback_reason", None) or "unavailable"
+            notes.append(f"Answered by {answer.provider}: {answer.fallback_from} was unavailable ({reason}).")
+        if answer.error:
+            if answer.partial and "stopped by the user" not in answer.error:
+                notes.append(
+                    f"{answer.provider} failed mid-answer: {answer.error}. The partial answer is kept."
+                )
+            elif answer.partial:
+                notes.append("Stopped: the answer is incomplete.")
+            else:
+                self.message.error = answer.error
+        if not answer.citations and not answer.error:
+            notes.append("Nothing in the library matched: this answer has no sources.")
+        self.message.notice = "\n".join(notes)
+        self._finish()
+
+    def _on_failed(self, error: str) -> None:
+        self.message.error = error
+        self._finish()
+
+    def _finish(self) -> None:
+        self.done = True
+        self.bubble.refresh()
+        if not self.message.metrics:
+            self.bubble.metrics_line.setText("")
+        if self.on_finished:
+            self.on_finished(self)
+
+    def stop(self) -> None:
+        self.worker.stop()
