@@ -70,6 +70,7 @@ class LibraryPanel(QWidget):
         self.search.setPlaceholderText("Filter files  (Ctrl+K)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.apply_filter)
+        self.search.setAcceptDrops(False)  # a dropped file imports; it never types its path here
         layout.addWidget(self.search)
 
         self.notice = QLabel()
@@ -197,6 +198,9 @@ class LibraryPanel(QWidget):
     def set_quire(self, quire: Any) -> None:
         self.quire = quire
         self.refresh()
+        if self.queued:  # dropped before the library was open
+            queued, self.queued = self.queued, []
+            self.import_paths(queued)
 
     def refresh(self) -> None:
         if self.quire is not None:

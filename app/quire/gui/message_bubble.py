@@ -216,7 +216,6 @@ class AnswerRun:
     def _on_stream(self, stream: Any) -> None:
         self._stream = stream
         self.bubble.metrics_line.setText(f"● waiting for the first token · {stream.provider.name}")
-        self._hits = stream.hits
 
     def _on_live(self, metrics: Any) -> None:
         provider = self._stream.provider if self._stream is not None else None
