@@ -14,6 +14,7 @@ from typing import Any
 
 from quire import __version__
 from quire.errors import QuireError
+from quire.terminal import ProgressBar, clear_line, fmt, print_json, print_skipped, sync_line
 
 EPILOG = """\
 examples:
@@ -136,10 +137,6 @@ def _gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return run_gui(screenshot=getattr(args, "screenshot", None))
 
 
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
 # Commands -----------------------------------------------------------------------------------------
 
 
@@ -168,51 +165,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Any) -> int:
     for problem in summary.failed:
         print(f"quire: {problem.path}: {problem.error}", file=sys.stderr)
     if args.json:
-        _print_json(asdict(summary))
+        print_json(asdict(summary))
     else:
         print(
             f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.removed} removed, {len(summary.failed)} failed, "
             f"{len(summary.skipped)} skipped; {summary.chunks} chunks in {summary.seconds:.1f} s"
         )
-        _print_skipped(summary.skipped)
+        print_skipped(summary.skipped)
     if summary.cancelled:
         print("quire: import stopped; run `quire ingest` to finish it", file=sys.stderr)
         return 130
     return 1 if summary.failed else 0
-
-
-def _print_skipped(skipped: list[Any]) -> None:
-    by_reason: dict[str, int] = {}
-    for item in skipped:
-        by_reason[item.error] = by_reason.get(item.error, 0) + 1
-    for reason, count in sorted(by_reason.items()):
-        print(f"  skipped {count} file{'s' * (count != 1)}: {reason}")
-
-
-class ProgressBar:
-    """One line on stderr: files, a bar by bytes, an ETA, and the current file."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.width = 28
-
-    def update(self, event: Any) -> None:
-        share = event.bytes_done / event.bytes_total if event.bytes_total else 1.0
-        filled = int(share * self.width)
-        elapsed = time.monotonic() - self.started
-        eta = f"{elapsed / share - elapsed:4.0f}s left" if 0.02 < share < 1 else ""
-        name = Path(event.path).name[:30]
-        line = (
-            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {event.files_done}/"
-            f"{event.files_total} {eta:>9} {event.stage:<9} {name:<30}"
-        )
-        sys.stderr.write(line)
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\r" + " " * 100 + "\r")
-        sys.stderr.flush()
 
 
 def cmd_search(args: argparse.Namespace, settings: Any) -> int:
@@ -222,7 +186,7 @@ def cmd_search(args: argparse.Namespace, settings: Any) -> int:
     hits = Quire(settings).search(args.query, args.k)
     seconds = round(time.perf_counter() - started, 4)
     if args.json:
-        _print_json({"hits": [asdict(h) for h in hits], "seconds": seconds})
+        print_json({"hits": [asdict(h) for h in hits], "seconds": seconds})
         return 0
     if not hits:
         print("no matches (is the library empty? try `quire status`)")
@@ -249,7 +213,7 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
             {k: v for k, v in c.items() if k in {"n", "path", "page", "slide", "heading", "cited"}}
             for c in data["citations"]
         ]
-        _print_json(data)
+        print_json(data)
     else:
         print()
         if answer.fallback_from:
@@ -278,7 +242,7 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
 
     report = Quire(settings).status()
     if args.json:
-        _print_json(report)
+        print_json(report)
         return 0
     print(
         f"library: {report['documents']} documents, {report['pages']} pages/slides, "
@@ -306,20 +270,16 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
 def cmd_sync(args: argparse.Namespace, settings: Any) -> int:
     from quire.core import Quire
 
-    def show(event: Any) -> None:
-        sys.stderr.write(f"\r{event.done}/{event.total} {event.action:<10} {Path(event.path).name[:50]:<50}")
-        sys.stderr.flush()
-
     tty = sys.stderr.isatty() and not args.json
     try:
-        summary = Quire(settings).sync(pull=args.pull, progress=show if tty else None)
+        summary = Quire(settings).sync(pull=args.pull, progress=sync_line if tty else None)
     finally:
         if tty:
-            sys.stderr.write("\r" + " " * 80 + "\r")
+            clear_line()
     for problem in summary.failed:
         print(f"quire: {problem.path}: {problem.error}", file=sys.stderr)
     if args.json:
-        _print_json(asdict(summary))
+        print_json(asdict(summary))
     elif args.pull:
         print(f"{summary.pulled} pulled, {summary.unchanged} unchanged in {summary.seconds:.1f} s")
         for path in summary.kept_local:
@@ -392,22 +352,18 @@ def cmd_metrics(args: argparse.Namespace, settings: Any) -> int:
 
     rows = MetricsLog(settings.metrics_path).summary()
     if args.json:
-        _print_json({"providers": rows})
+        print_json({"providers": rows})
         return 0
     if not rows:
         print("no answers yet")
     for row in rows:
         print(
             f"{row['provider']:<6} {row['model']:<40} {row['answers']:>4} answers  "
-            f"TTFT median {_fmt(row['ttft_s_median'], 's')} p95 {_fmt(row['ttft_s_p95'], 's')}  "
-            f"tok/s median {_fmt(row['tokens_per_s_median'])} p95 "
-            f"{_fmt(row['tokens_per_s_p95'])}  fallbacks {row['fallbacks']}"
+            f"TTFT median {fmt(row['ttft_s_median'], 's')} p95 {fmt(row['ttft_s_p95'], 's')}  "
+            f"tok/s median {fmt(row['tokens_per_s_median'])} p95 "
+            f"{fmt(row['tokens_per_s_p95'])}  fallbacks {row['fallbacks']}"
         )
     return 0
-
-
-def _fmt(value: float | None, unit: str = "") -> str:
-    return "–" if value is None else f"{value:.2f}{unit}"
 
 
 def cmd_bench(args: argparse.Namespace, settings: Any) -> int:
@@ -415,7 +371,7 @@ def cmd_bench(args: argparse.Namespace, settings: Any) -> int:
 
     figures = run_bench(settings, quick=args.quick)
     if args.json:
-        _print_json(figures)
+        print_json(figures)
     else:
         for key, value in figures.items():
             print(f"{key:<32} {value}")
