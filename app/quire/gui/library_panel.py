@@ -332,6 +332,12 @@ class LibraryPanel(QWidget):
         for path in self.selected_paths()[:1]:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
+    def set_drop_highlight(self, on: bool) -> None:
+        """Outline the list (or the drop target) while files are dragged over the window."""
+        for widget in (self.tree, self.stack.widget(0)):
+            widget.setProperty("dropping", on)
+            repolish(widget)
+
     def show_error(self, message: str) -> None:
         self.notice.setText(message)
         self.notice.setProperty("error", True)

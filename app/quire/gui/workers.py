@@ -54,12 +54,15 @@ class Job(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.call()
-        except Exception as exc:
-            log.exception("background job failed")
-            self.signals.failed.emit(describe(exc))
-        else:
-            self.signals.done.emit(result)
+            try:
+                result = self.call()
+            except Exception as exc:
+                log.exception("background job failed")
+                self.signals.failed.emit(describe(exc))
+            else:
+                self.signals.done.emit(result)
+        except RuntimeError:  # the app quit meanwhile and took the signals object with it
+            log.debug("job finished after the app closed")
         finally:
             Job._running.discard(self)
 
