@@ -9,7 +9,7 @@ export CMAKE_ARGS
 TORCH_SPEC ?= torch==2.13.0
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: setup models run test lint bench clean
+.PHONY: setup models run test lint bench clean package test-package
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ test: setup models
 	$(BIN)/ruff check app tests
 	$(BIN)/mypy
 	scripts/run_tests.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The frozen desktop app (packaging/): dist/quire/ and a per-user install tarball; rebuilt only
+# when the app, the packaging, the resources, the model or the dependencies changed.
+PACKAGE_SOURCES := $(shell find app packaging resources -type f -not -path '*/__pycache__/*' 2>/dev/null)
+dist/quire-build.json: $(VENV)/.installed $(MODEL) $(PACKAGE_SOURCES)
+	PYTHON=$(BIN)/python packaging/linux/build.sh
+
+package: setup models dist/quire-build.json
+
+test-package: package
+	scripts/run_tests.sh $(BIN)/pytest -q -m packaging tests/packaging $(PYTEST_ARGS)
 
 bench: setup models
 	$(BIN)/quire bench
