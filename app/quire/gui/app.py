@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QThreadPool, QTimer
+from PySide6.QtGui import QFileOpenEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from quire.gui import icons
@@ -35,6 +35,21 @@ def make_app() -> QApplication:
     return app
 
 
+class FileOpenForwarder(QObject):
+    """macOS hands files dropped on the Dock icon or opened with Quire to the app as QFileOpenEvents
+    (the document types in packaging/macos/Info.plist); they are imported like a drop on the window."""
+
+    def __init__(self, window: QObject) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if isinstance(event, QFileOpenEvent) and event.file():
+            self._window.library.import_paths([Path(event.file())])  # type: ignore[attr-defined]
+            return True
+        return super().eventFilter(watched, event)
+
+
 def run_gui(screenshot: Path | None = None) -> int:
     from quire.config import Settings, offline_environment
     from quire.logfile import setup_logging
@@ -48,6 +63,7 @@ def run_gui(screenshot: Path | None = None) -> int:
     from quire.gui.main_window import MainWindow
 
     window = MainWindow(screenshot=screenshot is not None)
+    app.installEventFilter(FileOpenForwarder(window))
     window.show()
     if screenshot is None:
         code = app.exec()
