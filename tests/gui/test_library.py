@@ -39,6 +39,8 @@ def test_dropping_files_imports_them_and_bad_ones_say_why(
     assert window.library.is_importing()
     assert window.library.progress_row.isVisible()
     qtbot.waitUntil(lambda: not window.library.is_importing(), timeout=60_000)
+    # the list is re-read from the catalog in a worker once the import ends
+    qtbot.waitUntil(lambda: not any(r[0].startswith("indexing") for r in window.library.rows().values()))
 
     rows = window.library.rows()
     quire = window.quire

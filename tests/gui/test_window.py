@@ -31,10 +31,10 @@ def test_window_shows_before_the_embedder_loads_then_warms_up(
     # The window is up and usable while the search model is still loading.
     assert "Warming up" in window.warm_label.text()
     assert window.windowTitle() == "Quire" and not window.windowIcon().isNull()
-    assert window.startup.shown - window.startup.created < 1.0
+    assert window.startup.shown - window.startup.created < 1.5
     qtbot.waitUntil(lambda: window.library_listed, timeout=10_000)
     listed = time.perf_counter() - started
-    assert listed < 3.0, f"library listed after {listed:.2f} s"
+    assert listed < 5.0, f"library listed after {listed:.2f} s"  # generous: CI shares its cores
     assert window.library.stack.currentIndex() == 0  # the drop target
     assert window.chat.pages.currentWidget() is window.chat.empty
     assert "library is empty" in window.chat.empty_hint.text()

@@ -120,7 +120,9 @@ class MessageBubble(QFrame):
         self.body = QLabel()
         self.body.setObjectName("messageBody")
         self.body.setWordWrap(True)
-        self.body.setTextFormat(Qt.TextFormat.PlainText)
+        # answers often come as Markdown (lists, bold); the question is shown as typed
+        answer = message.role == "assistant"
+        self.body.setTextFormat(Qt.TextFormat.MarkdownText if answer else Qt.TextFormat.PlainText)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout.addWidget(self.body)
