@@ -88,8 +88,13 @@ def run_bench(settings: Settings, quick: bool = False) -> dict[str, Any]:
         figures["ingest_files_per_s"] = round(summary.added / summary.seconds, 2)
         figures["ingest_chunks_per_s"] = round(summary.chunks / summary.seconds, 1)
 
+        # chunk-sized texts (~900 characters, ~190 tokens), as the import embeds them
         texts = [
-            f"Measured value {n} of {TOPICS[n % 10]} in the northern study area " * 3 for n in range(128)
+            (
+                f"Measured value {n} of {TOPICS[n % 10]} in the northern study area, compared "
+                "with the previous season and the long-term mean. " * 8
+            )[:900]
+            for n in range(64)
         ]
         started = time.perf_counter()
         quire.embedder.encode(texts)
