@@ -32,7 +32,7 @@ run: setup models
 	$(BIN)/quire
 
 test: setup models
-	$(BIN)/ruff check app tests
+	$(BIN)/ruff check app tests packaging
 	$(BIN)/mypy
 	scripts/run_tests.sh $(BIN)/pytest -q $(PYTEST_ARGS)
 
