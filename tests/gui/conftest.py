@@ -115,18 +115,3 @@ def open_window(qtbot: Any, shared_embedder: Any) -> Iterator[Callable[..., Any]
         window.confirm_close = lambda: True  # type: ignore[method-assign]
         window.close()
     QThreadPool.globalInstance().waitForDone(30_000)
-
-
-def keyring_problem() -> str | None:
-    """Why the OS keyring cannot be used here, or None when it works."""
-    try:
-        import keyring
-
-        backend = keyring.get_keyring()
-        if "fail" in type(backend).__module__ or "null" in type(backend).__module__:
-            return f"no keyring backend ({type(backend).__name__})"
-        keyring.set_password("Quire-test-probe", "probe", "x")
-        keyring.delete_password("Quire-test-probe", "probe")
-    except Exception as exc:
-        return f"the OS keyring is not usable here ({type(exc).__name__}: {exc}); use scripts/run_tests.sh"
-    return None

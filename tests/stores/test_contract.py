@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from store_helpers import DIM, EMBEDDER, chunks_for, unit
 
-from conftest import DIM, EMBEDDER, chunks_for, unit
 from quire.errors import StoreError
 from quire.library.catalog import Catalog
 from quire.search.embedder import Embedder

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import oracledb
 import pytest
+from store_helpers import DIM, EMBEDDER, chunks_for, unit
 
-from conftest import DIM, EMBEDDER, chunks_for, unit
 from quire.cli import main as cli_main
 from quire.config import Settings
 from quire.core import Quire

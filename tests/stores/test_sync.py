@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import oracledb
 import pytest
+from store_helpers import DIM, EMBEDDER, chunks_for, oracle_config, unit
 
-from conftest import DIM, EMBEDDER, chunks_for, oracle_config, unit
 from quire.library.catalog import Catalog
 from quire.library.sync import REMOTE, pull, push
 from quire.search.stores.base import StoredDocument

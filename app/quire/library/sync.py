@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from quire.errors import StoreError
 from quire.library.catalog import Catalog, FileRecord, Holding
+from quire.library.ingest import FileProblem
 from quire.search.stores.base import StoredDocument, StoreUnreachable, SyncableStore
 
 if TYPE_CHECKING:
@@ -35,12 +36,6 @@ class SyncProgress:
 
 
 @dataclass(frozen=True)
-class SyncProblem:
-    path: str
-    error: str
-
-
-@dataclass(frozen=True)
 class SyncSummary:
     direction: str  # push | pull
     pushed: int = 0
@@ -48,7 +43,7 @@ class SyncSummary:
     deleted: int = 0
     unchanged: int = 0
     kept_local: list[str] = field(default_factory=list)  # pull: local edits not pushed yet win
-    failed: list[SyncProblem] = field(default_factory=list)
+    failed: list[FileProblem] = field(default_factory=list)
     pending: int = 0  # push: files still to send (after a cut-off run)
     interrupted: str | None = None  # why the run stopped early; run it again to finish
     seconds: float = 0.0
@@ -73,7 +68,7 @@ def push(
     files, gone = catalog.pending_push(REMOTE)
     total = len(files) + len(gone)
     counts = {"pushed": 0, "deleted": 0, "unchanged": 0}
-    failed: list[SyncProblem] = []
+    failed: list[FileProblem] = []
     interrupted = None
     done = 0
     try:
@@ -96,7 +91,7 @@ def push(
                 raise
             except StoreError as err:  # this file only (e.g. a row Oracle refuses): go on
                 log.warning("sync: %s", err)
-                failed.append(SyncProblem(record.path, str(err)))
+                failed.append(FileProblem(record.path, str(err)))
                 action = "failed"
             counts[action] = counts.get(action, 0) + 1
             done += 1
