@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "providers.lan.read_timeout_s": 120.0,  # longest silence while the server thinks or streams
     "providers.lan.health_timeout_s": 2.0,
     "providers.lan.tokenize": True,  # ask the server to count tokens when it can, else estimate
+    "providers.lan.ca_bundle": "",  # a PEM file with the CA of an https LAN server that has its own CA
     "providers.oci.config_file": "~/.oci/config",
     "providers.oci.profile": "DEFAULT",
     "providers.oci.region": "",
@@ -59,9 +60,14 @@ DEFAULTS: dict[str, Any] = {
     "oracle.table_prefix": "QUIRE",  # tables QUIRE_DOCUMENTS, QUIRE_CHUNKS…; one library per prefix
     "oracle.pool_max": 4,
     "oracle.batch_rows": 500,  # rows per executemany round trip
+    "logging.level": "INFO",  # DEBUG | INFO | WARNING | ERROR, for logs/quire.log
+    "logging.prompts": False,  # true = questions, prompts and answer text may appear in the log
 }
 
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# The default model is pinned (scripts/fetch_default_model.py takes it from one wheel version), so
+# its digest is known in advance: fetching refuses other bytes and `quire doctor` checks the file.
+DEFAULT_MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
 
 

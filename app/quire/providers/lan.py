@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from quire.config import Settings
 from quire.errors import ProviderUnavailable
+from quire.logfile import private
 from quire.providers.base import Message, ProviderHealth, TokenEvent
 
 log = logging.getLogger(__name__)
@@ -69,11 +72,28 @@ class LanProvider:
             pool=5.0,
         )
 
+    def _verify(self) -> ssl.SSLContext | bool:
+        """https certificates are always checked: against providers.lan.ca_bundle when set (a LAN box
+        with its own CA), else against the public CAs. There is deliberately no way to turn it off."""
+        bundle = self._settings.get("providers.lan.ca_bundle").strip()
+        if not bundle:
+            return True
+        path = Path(bundle).expanduser()
+        try:
+            return ssl.create_default_context(cafile=str(path))
+        except (OSError, ssl.SSLError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ProviderUnavailable(
+                self.name, f"providers.lan.ca_bundle {path} cannot be used as a CA file ({why})"
+            ) from None
+
     @property
     def client(self) -> httpx.Client:
         """One client per provider: it keeps the connection open between requests."""
         if self._http is None:
-            self._http = httpx.Client(headers=self._headers(), timeout=self._timeout(), trust_env=False)
+            self._http = httpx.Client(
+                headers=self._headers(), timeout=self._timeout(), trust_env=False, verify=self._verify()
+            )
         return self._http
 
     # Tokens ---------------------------------------------------------------------------------
@@ -128,7 +148,10 @@ class LanProvider:
             ) from None
 
     def health(self) -> ProviderHealth:
-        self.client  # noqa: B018 (opening the keyring and TLS setup are not the server's latency)
+        try:
+            self.client  # noqa: B018 (opening the keyring and TLS setup are not the server's latency)
+        except ProviderUnavailable as exc:
+            return ProviderHealth(False, self.model, exc.reason)
         started = time.perf_counter()
         try:
             models = self.list_models()
@@ -217,6 +240,8 @@ class LanProvider:
             )
         if isinstance(exc, httpx.ConnectError):
             cause = _root_cause(exc)
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                return ProviderUnavailable(self.name, self._certificate_problem(cause))
             if isinstance(cause, socket.gaierror) or "name or service" in str(exc).lower():
                 host = httpx.URL(self.url).host
                 return ProviderUnavailable(
@@ -230,6 +255,19 @@ class LanProvider:
         if isinstance(exc, httpx.RemoteProtocolError):
             return ProviderUnavailable(self.name, f"{where} closed the connection without answering ({exc})")
         return ProviderUnavailable(self.name, f"{where}: {type(exc).__name__}: {exc}")
+
+    def _certificate_problem(self, cause: ssl.SSLCertVerificationError) -> str:
+        url = httpx.URL(self.url)
+        where = f"https://{url.host}:{url.port or 443}"
+        why = cause.verify_message or cause.reason or str(cause)
+        bundle = self._settings.get("providers.lan.ca_bundle").strip()
+        hint = (
+            f"is {bundle} (providers.lan.ca_bundle) the CA that signed it, "
+            "and does the certificate name this host?"
+            if bundle
+            else "set providers.lan.ca_bundle to your server's CA (a PEM file)"
+        )
+        return f"certificate of {where} could not be verified: {why}; {hint}"
 
     def _http_error(self, response: httpx.Response) -> ProviderUnavailable:
         status = response.status_code
@@ -262,17 +300,17 @@ def _sse_data(lines: Iterator[str]) -> Iterator[str]:
         if line.startswith("data:"):
             yield line[5:].strip()
         elif line.split(":", 1)[0] not in {"event", "id", "retry"}:
-            log.warning("lan: skipped a malformed stream line: %.120r", line)
+            log.warning("lan: skipped a malformed stream line: %s", private(line[:120]))
 
 
 def _parse_chunk(data: str) -> dict[str, Any] | None:
     try:
         chunk = json.loads(data)
     except ValueError:
-        log.warning("lan: skipped a stream event that is not JSON: %.120r", data)
+        log.warning("lan: skipped a stream event that is not JSON: %s", private(data[:120]))
         return None
     if not isinstance(chunk, dict):
-        log.warning("lan: skipped a stream event that is not an object: %.120r", data)
+        log.warning("lan: skipped a stream event that is not an object: %s", private(data[:120]))
         return None
     return chunk
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from quire.config import Settings
 from quire.errors import ProviderUnavailable
+from quire.logfile import private, register_secret
 from quire.providers.base import Message, ProviderHealth, TokenEvent
 from quire.providers.lan import estimate_tokens
 
@@ -78,10 +79,13 @@ class OciProvider:
             raise ProviderUnavailable(self.name, f"{path} [{profile}]: {exc}") from None
         if get("providers.oci.region"):
             config["region"] = get("providers.oci.region")
+        # log_requests = True in the profile would make the SDK print signed headers and bodies
+        config["log_requests"] = False
         if not config.get("pass_phrase"):
             from quire.secrets import get_secret
 
             config["pass_phrase"] = get_secret("oci.key_passphrase")
+        register_secret(config.get("pass_phrase"))  # one from the config file is never logged either
         kwargs: dict[str, Any] = {
             # we retry ourselves, and only before the first token
             "retry_strategy": oci.retry.NoneRetryStrategy(),
@@ -99,6 +103,8 @@ class OciProvider:
             if config.get("security_token_file"):  # `oci session authenticate` profiles
                 kwargs["signer"] = _session_signer(oci, config)
             self._client = oci.generative_ai_inference.GenerativeAiInferenceClient(config, **kwargs)
+            # TLS certificates are checked (the SDK's default); said here so no later edit turns it off
+            self._client.base_client.session.verify = True
         except oci.exceptions.MissingPrivateKeyPassphrase:
             raise ProviderUnavailable(
                 self.name, "the API key is encrypted: `quire secret set oci.key_passphrase`"
@@ -264,7 +270,7 @@ def _event_json(data: str) -> dict[str, Any] | None:
     try:
         parsed = json.loads(data)
     except ValueError:
-        log.warning("oci: skipped a stream event that is not JSON: %.120r", data)
+        log.warning("oci: skipped a stream event that is not JSON: %s", private(data[:120]))
         return None
     return parsed if isinstance(parsed, dict) else None
 
@@ -295,6 +301,12 @@ def _request_error(exc: Exception, endpoint: str) -> str:
     host = urlsplit(endpoint).hostname
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
         return f"cannot resolve {host} (DNS lookup failed; check providers.oci.region/endpoint)"
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        why = text.split("certificate verify failed:", 1)[-1].split(")")[0].strip() or "untrusted"
+        return (
+            f"certificate of {endpoint} could not be verified: {why} (is a proxy intercepting TLS, "
+            "or providers.oci.endpoint wrong?)"
+        )
     if "Connection refused" in text:
         return f"connection refused by {endpoint}"
     if "Read timed out" in text:
