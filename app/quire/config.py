@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "ingest.chunk_chars": 900,
     "ingest.overlap_chars": 120,
     "ingest.embed_batch": 32,
+    "ingest.write_pause_s": 0.0,  # crash tests only: pause between the writes of each file
     "providers.default": "local",  # local | lan | oci | auto
     "providers.order": ["lan", "oci", "local"],
     "providers.local.model": "",  # a file name in a models folder or a path; "" = the default model

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +17,7 @@ from quire.chat.metrics import MetricsLog
 from quire.config import Settings
 from quire.library.catalog import Catalog
 from quire.library.ingest import IngestOptions, Ingestor, IngestProgress, IngestSummary
+from quire.library.reconcile import Consistency, ListableStore, check, repair
 from quire.search.embedder import Embedder
 from quire.search.retrieve import Hit, hybrid_search
 from quire.search.stores.base import VectorStore
@@ -34,6 +37,8 @@ class Quire:
         self.embedder = Embedder()
         self._choice: StoreChoice | None = None
         self._store_lock = threading.Lock()
+        self._store_version: str | None = None  # the library version the open store has seen
+        self._write_lock = threading.Lock()  # one writing job per process; WriterLock: per data dir
         self._metrics: MetricsLog | None = None
 
     @property
@@ -44,11 +49,67 @@ class Quire:
     @property
     def store_choice(self) -> StoreChoice:
         with self._store_lock:
+            version = self.catalog.library_version()
+            if self._choice is not None and version != self._store_version:
+                self._close_store()  # another process changed the library: Chroma's cache is stale
             if self._choice is None:
                 from quire.search.stores import choose_store
 
                 self._choice = choose_store(self.settings, self.embedder.name, self.embedder.dim)
+                self._store_version = version
             return self._choice
+
+    def _close_store(self) -> None:
+        if self._choice is None:
+            return
+        for store in {id(s): s for s in (self._choice.store, self._choice.local)}.values():
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()
+        self._choice = None
+
+    @contextmanager
+    def _writing(self, action: str) -> Iterator[None]:
+        """Hold the data dir's writer lock for a job that changes the library; a full or read-only
+        disk becomes one clear sentence. The store is reopened first if another process wrote."""
+        from quire.errors import LibraryBusy
+        from quire.library.lock import WriterLock, unwritable
+
+        if not self._write_lock.acquire(blocking=False):
+            raise LibraryBusy(f"this Quire is already changing the library at {self.settings.home}")
+        try:
+            with WriterLock(self.settings.home, f"{os.path.basename(sys.argv[0]) or 'quire'} {action}"):
+                try:
+                    self._mark_written()
+                    yield
+                    self._mark_written()
+                except LibraryBusy:
+                    raise
+                except Exception as exc:
+                    problem = unwritable(exc, self.settings.home, action)
+                    if problem is None:
+                        raise
+                    log.warning("%s stopped: %s", action, problem, exc_info=True)
+                    raise problem from exc
+        finally:
+            self._write_lock.release()
+
+    def _mark_written(self) -> None:
+        """A new library version, which this process's open store already has (it wrote it)."""
+        with self._store_lock:
+            if self._choice is not None and self.catalog.library_version() != self._store_version:
+                self._close_store()  # someone else wrote since we opened: never write from a stale index
+            self._store_version = self.catalog.bump_library_version()
+
+    def consistency(self) -> Consistency | None:
+        """Do the catalog and the local vector store agree? None when the store cannot list its ids."""
+        local = self.store_choice.local
+        return check(self.catalog, local) if isinstance(local, ListableStore) else None
+
+    def _reconcile(self) -> None:
+        local = self.store_choice.local
+        if isinstance(local, ListableStore):
+            repair(self.catalog, local, self._embed_texts)
 
     @property
     def store_notice(self) -> str | None:
@@ -69,6 +130,7 @@ class Quire:
             chunk_chars=get("ingest.chunk_chars"),
             overlap_chars=get("ingest.overlap_chars"),
             embed_batch=get("ingest.embed_batch"),
+            write_pause_s=get("ingest.write_pause_s"),
         )
         # Imports always land in the local store (and the catalog); Oracle gets them by sync.
         return Ingestor(self.catalog, self.store_choice.local, self.embedder, options)
@@ -79,10 +141,13 @@ class Quire:
         progress: Callable[[IngestProgress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> IngestSummary:
-        """Import files and folders; an interrupted earlier import is finished along the way."""
+        """Import files and folders; an interrupted earlier import is finished along the way
+        (after making the catalog and the store agree again: see library/reconcile.py)."""
         wanted = [Path(os.path.abspath(p)) for p in paths]
-        pending = [Path(p) for p in self.catalog.pending_imports() if Path(p) not in wanted]
-        summary = self._ingestor().run(wanted + pending, progress, cancel)
+        with self._writing("import"):
+            self._reconcile()
+            pending = [Path(p) for p in self.catalog.pending_imports() if Path(p) not in wanted]
+            summary = self._ingestor().run(wanted + pending, progress, cancel)
         self._push_if_online()
         return summary
 
@@ -91,16 +156,17 @@ class Quire:
 
     def remove(self, paths: list[Path]) -> list[str]:
         """Drop files (or everything under folders) from the library; returns what was dropped."""
-        ingestor = self._ingestor()
         dropped = []
-        for given in paths:
-            path = os.path.abspath(given)
-            records = [r.path for r in self.catalog.files(under=path)]
-            if self.catalog.file(path):
-                records.append(path)
-            for record in records:
-                if ingestor.remove(record):
-                    dropped.append(record)
+        with self._writing("removal"):
+            ingestor = self._ingestor()
+            for given in paths:
+                path = os.path.abspath(given)
+                records = [r.path for r in self.catalog.files(under=path)]
+                if self.catalog.file(path):
+                    records.append(path)
+                for record in records:
+                    if ingestor.remove(record):
+                        dropped.append(record)
         self._push_if_online()
         return dropped
 
@@ -133,15 +199,16 @@ class Quire:
         from quire.library import sync
         from quire.search.stores import open_oracle_store
 
-        choice = self.store_choice
-        oracle = choice.oracle or open_oracle_store(self.settings, self.embedder.name, self.embedder.dim)
-        try:
-            if pull:
-                return sync.pull(self.catalog, choice.local, oracle, progress, cancel)
-            return sync.push(self.catalog, choice.local, oracle, self._embed_texts, progress, cancel)
-        finally:
-            if oracle is not choice.oracle:
-                oracle.close()
+        with self._writing("sync"):
+            choice = self.store_choice
+            oracle = choice.oracle or open_oracle_store(self.settings, self.embedder.name, self.embedder.dim)
+            try:
+                if pull:
+                    return sync.pull(self.catalog, choice.local, oracle, progress, cancel)
+                return sync.push(self.catalog, choice.local, oracle, self._embed_texts, progress, cancel)
+            finally:
+                if oracle is not choice.oracle:
+                    oracle.close()
 
     def sync_pending(self) -> int:
         """How many files `quire sync` would send to (or take back from) Oracle."""
@@ -180,7 +247,7 @@ class Quire:
             metrics_log=self.metrics,
         )
 
-    def status(self, providers: bool = True) -> dict[str, Any]:
+    def status(self, providers: bool = True, consistency: bool = True) -> dict[str, Any]:
         counts = self.catalog.counts()
         report: dict[str, Any] = {
             "documents": counts["documents"],
@@ -195,11 +262,25 @@ class Quire:
         }
         if report["store_mode"] != "chroma" or self.settings.get("oracle.dsn"):
             report.update(self._store_report())
+        if consistency:
+            report["consistency"] = self._consistency_report()
+        from quire.library.lock import holder
+
+        report["writer"] = holder(self.settings.home)  # {"pid", "what", "since"} while one imports
         if providers:
             from quire.providers.router import health_report
 
             report["providers"] = {n: asdict(h) for n, h in health_report(self.settings).items()}
         return report
+
+    def _consistency_report(self) -> dict[str, Any] | None:
+        from quire.errors import StoreError
+
+        try:
+            found = self.consistency()
+        except StoreError as err:
+            return {"ok": False, "error": str(err)}
+        return None if found is None else {**asdict(found), "ok": found.ok}
 
     def _store_report(self) -> dict[str, Any]:
         """Which store answers, and why: only opened when Oracle may be involved (it costs a connect)."""

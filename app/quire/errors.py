@@ -22,6 +22,14 @@ class StoreError(QuireError):
     """The vector store or catalog cannot be used as asked."""
 
 
+class LibraryBusy(StoreError):
+    """Another Quire process is changing the same library (it holds the writer lock)."""
+
+
+class LibraryUnwritable(StoreError):
+    """The data dir cannot be written (disk full, read-only): reading still works."""
+
+
 class ModelError(QuireError):
     """A model file is missing, corrupt or cannot be loaded."""
 

@@ -3,10 +3,12 @@ their chunks' text and where each came from, and an FTS5 full-text index over th
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,19 +101,31 @@ class Catalog:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            self._db.commit()
+        self.read_only = False
+        try:
+            with self._lock:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.executescript(_SCHEMA)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+                self._db.commit()
+        except sqlite3.OperationalError:
+            if os.access(path.parent, os.W_OK) and not _read_only_mount(path.parent):
+                raise
+            # A read-only data dir (a mounted backup, a locked-down share): SQLite cannot make the
+            # WAL's shared-memory file there, so read the file as it is; writes fail with "readonly".
+            self.close()
+            self.read_only = True
 
     @property
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            if self.read_only:
+                db = sqlite3.connect(f"{self.path.as_uri()}?immutable=1", uri=True, check_same_thread=False)
+            else:
+                db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -249,6 +263,27 @@ class Catalog:
         gone = [h for h in held.values() if self.file(h.path) is None]
         return files, gone
 
+    # Agreement with the vector store (see library/reconcile.py) --------------------------------
+
+    def all_chunk_ids(self) -> dict[str, str]:
+        """Every chunk id the catalog knows, with its file's path."""
+        return {row["id"]: row["path"] for row in self._db.execute("SELECT id, path FROM chunks")}
+
+    def drop_chunks(self, path: str) -> None:
+        """Forget a file's chunks but keep its record (its state says what happens next)."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM chunks WHERE path = ?", (path,))
+            self._db.execute("UPDATE files SET chunks = 0, pages = 0 WHERE path = ?", (path,))
+
+    def library_version(self) -> str | None:
+        """Changes whenever a writer starts or finishes: a long-lived reader reopens its store then."""
+        return self.get_meta("library_version")
+
+    def bump_library_version(self) -> str:
+        version = uuid.uuid4().hex
+        self.set_meta("library_version", version)
+        return version
+
     # Chunks ------------------------------------------------------------------------------------
 
     def chunk_ids(self, path: str) -> list[str]:
@@ -289,3 +324,10 @@ class Catalog:
             (match, limit),
         )
         return [row["id"] for row in rows]
+
+
+def _read_only_mount(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)  # type: ignore[attr-defined,unused-ignore]
+    except (OSError, AttributeError):
+        return False

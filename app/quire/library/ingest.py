@@ -2,7 +2,9 @@
 
 Resumable: a file is marked `indexing` before its vectors are written and `indexed` in the same
 transaction that records its chunks, and chunk ids are deterministic, so an import killed at any
-point is finished by the next run with no duplicates. Cancellable between files and batches."""
+point is finished by the next run with no duplicates (reconcile.py clears what a crash left
+half-written). Cancellable between files and batches. A file that changes between hashing and
+reading is read again; one deleted meanwhile is dropped, never indexed under a stale hash."""
 
 from __future__ import annotations
 
@@ -66,6 +68,7 @@ class IngestOptions:
     chunk_chars: int = 900
     overlap_chars: int = 120
     embed_batch: int = 32
+    write_pause_s: float = 0.0  # crash tests: a pause between each write of a file (widens the windows)
 
 
 @dataclass
@@ -156,41 +159,69 @@ class Ingestor:
         done_bytes = 0
         total = len(plan.work)
         reader = ReaderProcess()
-        queue = list(plan.work)
+        work = list(plan.work)  # grows when a file changed while it was read: it is read again
+        queue = list(work)
+        retried: set[Path] = set()
+        done = 0
         try:
             for _ in range(min(2, len(queue))):  # read ahead: the next file parses while we embed
                 reader.submit(str(queue.pop(0)[0]))
-            for done, (path, stat, sha) in enumerate(plan.work):
+            for path, stat, sha in work:
                 if cancel.is_set():
                     break
                 report(IngestProgress(done, total, done_bytes, total_bytes, str(path), "reading"))
                 previous = self.catalog.file(str(path))
                 try:
-                    document = reader.result(self._timeout(stat.st_size))
-                    if queue:
-                        reader.submit(str(queue.pop(0)[0]))
+                    try:
+                        document = reader.result(self._timeout(stat.st_size))
+                    finally:
+                        if queue:
+                            reader.submit(str(queue.pop(0)[0]))
+                    changed = _changed_since(path, stat)
+                    if changed == "deleted":
+                        raise LoaderError(path, GONE)
+                    if changed and path not in retried:  # hashed one version, read another: again
+                        retried.add(path)
+                        fresh = self._rehash(path)
+                        work.append(fresh)
+                        queue.append(fresh)
+                        if not reader.in_flight:
+                            reader.submit(str(queue.pop(0)[0]))
+                        continue
+                    if changed:
+                        raise LoaderError(path, CHANGING)
                     count = self._index(
                         document, stat, sha, cancel, done, total, report, done_bytes, total_bytes
                     )
                 except LoaderError as err:
-                    if queue:
-                        reader.submit(str(queue.pop(0)[0]))
+                    done += 1
+                    if not path.exists() and err.reason != CHANGING:
+                        if previous is not None:  # deleted during the import: it leaves the library
+                            self.remove(str(path))
+                            removed += 1
+                        else:
+                            failed.append(FileProblem(str(path), GONE))
+                        done_bytes += stat.st_size
+                        report(IngestProgress(done, total, done_bytes, total_bytes, str(path), "failed"))
+                        continue
                     log.info("failed: %s", err)
                     failed.append(FileProblem(str(path), err.reason))
-                    self.catalog.mark(
-                        str(path),
-                        kind=_kind(path),
-                        size=stat.st_size,
-                        mtime_ns=stat.st_mtime_ns,
-                        sha256=sha,
-                        state="failed",
-                        error=err.reason,
-                    )
+                    if err.reason != CHANGING or previous is None or previous.state != "indexed":
+                        self.catalog.mark(  # (an indexed file still changing keeps its indexed version)
+                            str(path),
+                            kind=_kind(path),
+                            size=stat.st_size,
+                            mtime_ns=stat.st_mtime_ns,
+                            sha256=sha,
+                            state="failed",
+                            error=err.reason,
+                        )
                     done_bytes += stat.st_size
-                    report(IngestProgress(done + 1, total, done_bytes, total_bytes, str(path), "failed"))
+                    report(IngestProgress(done, total, done_bytes, total_bytes, str(path), "failed"))
                     continue
                 if count is None:  # cancelled mid-file: it stays marked for the next run
                     break
+                done += 1
                 if previous is not None and previous.state == "indexed":
                     updated += 1
                 else:
@@ -198,7 +229,7 @@ class Ingestor:
                 chunks += count
                 pages += document.pages
                 done_bytes += stat.st_size
-                report(IngestProgress(done + 1, total, done_bytes, total_bytes, str(path), "indexed", count))
+                report(IngestProgress(done, total, done_bytes, total_bytes, str(path), "indexed", count))
         finally:
             reader.close()
         if not cancel.is_set():
@@ -215,6 +246,13 @@ class Ingestor:
             pages=pages,
             cancelled=cancel.is_set(),
         )
+
+    def _rehash(self, path: Path) -> tuple[Path, os.stat_result, str]:
+        try:
+            return path, path.stat(), sha256_file(path)
+        except OSError as exc:
+            reason = GONE if not path.exists() else f"cannot read file ({exc.strerror})"
+            raise LoaderError(path, reason) from None
 
     def _timeout(self, size: int) -> float:
         return self.options.file_timeout_s + size / 1e6  # a second more per MB
@@ -308,6 +346,7 @@ class Ingestor:
             )
         import numpy as np
 
+        pause = self.options.write_pause_s
         self.catalog.mark(
             document.path,
             kind=document.kind,
@@ -316,12 +355,35 @@ class Ingestor:
             sha256=sha,
             state="indexing",
         )
+        time.sleep(pause)
         self.store.delete_path(document.path)
-        self.store.upsert([c.id for c in chunks], np.concatenate(vectors), [c.path for c in chunks])
+        time.sleep(pause)
+        ids, paths, matrix = [c.id for c in chunks], [c.path for c in chunks], np.concatenate(vectors)
+        step = max(1, len(chunks) // 2) if pause else len(chunks)  # pausing: two writes, a window between
+        for start in range(0, len(chunks), step):
+            end = start + step
+            self.store.upsert(ids[start:end], matrix[start:end], paths[start:end])
+            time.sleep(pause)
         self.catalog.replace_chunks(document.path, chunks, document.pages)
         if document.warnings:
             log.warning("%s: %s", document.path, "; ".join(document.warnings))
         return len(chunks)
+
+
+GONE = "no longer exists (it was deleted during the import)"
+CHANGING = "changed while it was being imported: import it again once it is saved"
+
+
+def _changed_since(path: Path, stat: os.stat_result) -> str | None:
+    """'deleted', 'changed' or None: whether the file still is the version that was hashed."""
+    try:
+        now = path.stat()
+    except FileNotFoundError:
+        return "deleted"
+    except OSError:
+        return None  # unreadable now: the next run finds out; what was read matches the hash
+    same = (now.st_size, now.st_mtime_ns, now.st_ino) == (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return None if same else "changed"
 
 
 def _kind(path: Path) -> str:

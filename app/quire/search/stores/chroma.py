@@ -74,6 +74,27 @@ class ChromaStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def ids(self) -> set[str]:
+        """Every chunk id the store holds (for reconciling it with the catalog)."""
+        found: set[str] = set()
+        page = max(self._batch, 1000)
+        offset = 0
+        while True:
+            got = self._collection.get(include=[], limit=page, offset=offset)
+            found.update(got["ids"])
+            if len(got["ids"]) < page:
+                return found
+            offset += page
+
+    def delete_ids(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), self._batch):
+            self._collection.delete(ids=ids[start : start + self._batch])
+
+    def close(self) -> None:
+        """Let go of the folder; Chroma keeps one index in memory per folder and process until then,
+        so a process that reopens after another one wrote sees the other's vectors."""
+        self._client.close()  # type: ignore[attr-defined]
+
     # Whole files, for `quire sync` (Chroma has no transactions: the catalog's `indexing` mark
     # makes a half-written file visible and the next run rewrites the same ids) ----------------
 
