@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -302,10 +303,12 @@ def _request_error(exc: Exception, endpoint: str) -> str:
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
         return f"cannot resolve {host} (DNS lookup failed; check providers.oci.region/endpoint)"
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        why = text.split("certificate verify failed:", 1)[-1].split(")")[0].strip() or "untrusted"
+        found = re.search(r"certificate verify failed: (.+?)\s*\(_ssl", text)
+        why = found.group(1) if found else "not trusted"
+        parts = urlsplit(endpoint)
         return (
-            f"certificate of {endpoint} could not be verified: {why} (is a proxy intercepting TLS, "
-            "or providers.oci.endpoint wrong?)"
+            f"certificate of {parts.scheme}://{parts.netloc} could not be verified: {why}; is a proxy "
+            "intercepting TLS (then set REQUESTS_CA_BUNDLE to its CA), or providers.oci.endpoint wrong?"
         )
     if "Connection refused" in text:
         return f"connection refused by {endpoint}"
