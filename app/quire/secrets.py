@@ -55,10 +55,12 @@ def how_to_get_one() -> str:
 
 
 def _backend_status(backend: object) -> KeyringStatus:
+    from keyring.backends import chainer, fail, null
+
     kind = type(backend)
     module = kind.__module__
     name = f"{module}.{kind.__name__}"
-    if module == "keyring.backends.chainer":
+    if isinstance(backend, chainer.ChainerBackend):
         inner = [_backend_status(b) for b in getattr(backend, "backends", [])]
         if not inner:
             return KeyringStatus(name, "no keyring (empty chain)", False, True, "keyring found no backend")
@@ -66,7 +68,7 @@ def _backend_status(backend: object) -> KeyringStatus:
         if unsafe:  # the chain writes to the first backend that takes it: maybe the unsafe one
             return KeyringStatus(name, "chain of keyrings", False, True, unsafe[0].reason)
         return KeyringStatus(name, " + ".join(s.label for s in inner), True, all(s.known for s in inner))
-    if module in ("keyring.backends.fail", "keyring.backends.null"):
+    if isinstance(backend, fail.Keyring | null.Keyring):
         return KeyringStatus(name, "no keyring", False, True, "keyring found no usable OS keyring backend")
     if module.startswith("keyrings.alt") or "plaintext" in name.lower():
         return KeyringStatus(
