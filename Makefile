@@ -8,6 +8,7 @@ CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export CMAKE_ARGS
 TORCH_SPEC ?= torch==2.13.0
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
+EMBEDDER_ONNX := models/.embedder-onnx  # the embedder exported to ONNX at install time
 
 .PHONY: setup models run test lint bench clean package test-package
 
@@ -26,7 +27,10 @@ setup: $(VENV)/.installed
 $(MODEL): | $(BIN)/python
 	$(BIN)/python scripts/fetch_default_model.py models
 
-models: $(MODEL)
+$(EMBEDDER_ONNX): $(VENV)/.installed app/quire/search/onnx_embedder.py
+	$(BIN)/python -m quire.search.onnx_embedder models > $@
+
+models: $(MODEL) $(EMBEDDER_ONNX)
 
 run: setup models
 	$(BIN)/quire

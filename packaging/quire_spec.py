@@ -40,7 +40,6 @@ EXCLUDES = [
     "torch.utils.tensorboard",
     "torch.utils.cpp_extension",
     "kubernetes",
-    "onnxruntime",
     "uvicorn",
     "uvloop",
     "fastapi",
@@ -235,6 +234,7 @@ def data_files() -> list[tuple[str, str]]:
         raise SystemExit(f"{DEFAULT_MODEL} is missing: run `make models` first")
     datas = [
         (str(DEFAULT_MODEL), "models"),
+        *[(str(onnx), "models") for onnx in sorted(DEFAULT_MODEL.parent.glob("*-fp32.onnx"))],
         (str(ROOT / "resources" / "quire.svg"), "resources"),
     ]
     qss = ROOT / "resources" / "quire.qss"

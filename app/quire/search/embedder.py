@@ -34,19 +34,53 @@ _LOADED: dict[str, object] = {}  # one copy of each model per process, however m
 _LOAD_LOCK = threading.Lock()
 
 
+BACKENDS = ("onnx", "onnx-int8", "torch")
+
+
 class Embedder:
-    """Loads on first use (torch takes seconds to import); thread-safe."""
+    """Loads on first use (torch takes seconds to import); thread-safe.
+
+    Backends: `torch` runs the sentence-transformers model in fp32 (the reference); `onnx` runs the
+    same model exported to ONNX, fp32 (same vectors, no torch at run time, quicker queries);
+    `onnx-int8` the export with int8 weights (faster on CPUs, a little less exact; see
+    onnx_embedder.py). All give vectors of one space: a library indexed with one is searched with any."""
 
     name = EMBEDDER_NAME
     dim = 384
 
-    def __init__(self, model_dir: Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        threads: int | None = None,
+        backend: str = "torch",
+        cache_dir: Path | None = None,
+        shipped: list[Path] | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown embedder backend {backend!r} (one of: {', '.join(BACKENDS)})")
+        if backend != "torch" and cache_dir is None:
+            raise ModelError(f"the {backend} embedder needs a cache folder for its exported model")
         self._model_dir = model_dir
         self._threads = threads
+        self.backend = backend
+        self._cache_dir = cache_dir
+        self._shipped = shipped or []
         self._model = None
 
     def _load(self):  # type: ignore[no-untyped-def]
         with _LOAD_LOCK:
+            if self._model is None and self.backend.startswith("onnx"):
+                from quire.search.onnx_embedder import OnnxModel
+
+                offline_environment()
+                folder = self._model_dir or bundled_model_dir()
+                key = f"{folder}#{self.backend}"
+                if key not in _LOADED:
+                    assert self._cache_dir is not None
+                    quantized = self.backend == "onnx-int8"
+                    _LOADED[key] = OnnxModel(folder, self._cache_dir, quantized, self._threads, self._shipped)
+                    log.info("embedder loaded from %s (%s)", folder, self.backend)
+                self._model = _LOADED[key]
             if self._model is None:
                 offline_environment()
                 # Heavy imports here, not at module level: the window and CLI start fast.
@@ -79,6 +113,8 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         model = self._load()
+        if self.backend.startswith("onnx"):
+            return model.encode(texts, batch_size)
         return model.encode(
             texts,
             batch_size=batch_size,
