@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = sub.add_parser("metrics", help="answer speed per provider and model")
     metrics.add_argument("--json", action="store_true")
 
+    doctor = sub.add_parser("doctor", help="check the install and say how to fix what is wrong")
+    doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--quick", action="store_true", help="skip loading the embedding model (~10 s)")
+
     bench = sub.add_parser("bench", help="measure embedding, search and generation speed")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--quick", action="store_true", help="a smaller corpus, a few seconds")
@@ -109,9 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     from quire.logfile import setup_logging
 
     offline_environment()
+    if args.command == "doctor":  # before loading settings: a broken config or data dir is its finding
+        return cmd_doctor(args)
     try:
         settings = Settings.load()
-        setup_logging(settings.log_dir)
+        setup_logging(settings.log_dir, settings.get("logging.level"), settings.get("logging.prompts"))
         handler = COMMANDS[args.command]
         return handler(args, settings)
     except QuireError as exc:
@@ -329,7 +335,7 @@ def cmd_config(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_secret(args: argparse.Namespace, settings: Any) -> int:
-    from quire.secrets import NAMES, delete_secret, set_secret
+    from quire.secrets import NAMES, delete_secret, require_secure_keyring, set_secret
 
     if args.name not in NAMES:
         print(f"quire secret: unknown secret {args.name!r} (one of: {', '.join(NAMES)})", file=sys.stderr)
@@ -338,6 +344,7 @@ def cmd_secret(args: argparse.Namespace, settings: Any) -> int:
         delete_secret(args.name)
         print(f"{args.name} removed from the keyring")
         return 0
+    require_secure_keyring()  # refuse before asking for the secret, not after
     value = sys.stdin.readline().rstrip("\r\n")
     if not value:
         print("quire secret set: no secret on standard input", file=sys.stderr)
@@ -376,6 +383,17 @@ def cmd_bench(args: argparse.Namespace, settings: Any) -> int:
         for key, value in figures.items():
             print(f"{key:<32} {value}")
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from quire.doctor import render_table, report, run_checks
+
+    checks = run_checks(quick=args.quick)
+    if args.json:
+        print_json(report(checks))
+    else:
+        print(render_table(checks))
+    return 0 if report(checks)["ok"] else 1
 
 
 COMMANDS = {
