@@ -1,0 +1,253 @@
+"""Chaos: SIGKILL `quire ingest` at random points many times over one corpus, then let it finish.
+
+The library must equal a clean import of the same files: documents, chunk ids in the catalog and
+in the vector store, chunk text and the top search hits; no orphan vectors, no duplicates.
+
+Kills are timed from what the importer is doing (the writer lock taken, this run's first file
+marked `indexing`), not from the clock alone: starting a process (torch) takes far longer than
+writing a file, so blind delays would almost all land in start-up. ingest.write_pause_s widens
+the windows between a file's writes so kills land inside them. QUIRE_TEST_CHAOS_KILLS (default 20)
+and QUIRE_TEST_CHAOS_SEED change the run; each kill's landing place is printed (pytest -s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from fixtures import make_pdf
+from helpers import QUIRE, run_cli
+
+KILLS = int(os.environ.get("QUIRE_TEST_CHAOS_KILLS", "20"))
+SEED = int(os.environ.get("QUIRE_TEST_CHAOS_SEED", "1789"))
+PAUSE_S = 0.2
+EARLY_SHARE = 0.2  # kills aimed at start-up (reconcile, model load, plan) rather than at the writes
+TOPICS = [
+    "beekeeping", "glacier", "violin", "tram network", "sourdough", "lighthouse", "orchard",
+    "comet", "harbour crane", "wool dyeing", "salt marsh", "clock tower",
+]
+QUERIES = ["how much honey did the hives give", "when was the comet seen", "tram network repairs",
+           "sourdough starter feeding", "measurements of river silt"]
+
+
+def test_sigkill_at_random_points_then_finish_equals_clean_import(tmp_path: Path) -> None:
+    started = time.monotonic()
+    corpus = _corpus(tmp_path / "corpus")
+    files = len(list(corpus.rglob("*.*")))
+    reference, killed = tmp_path / "reference", tmp_path / "killed"
+
+    ref = _run_to_end(reference, corpus)
+    ref_ids = _chunk_ids_by_path(reference)
+    assert len(ref_ids) == files and sum(len(v) for v in ref_ids.values()) >= 40
+
+    rng = random.Random(SEED)
+    phases: Counter[str] = Counter()
+    kills = 0
+    while kills < KILLS:
+        pending = _pending(killed)
+        args = [] if pending and rng.random() < 0.5 else [str(corpus)]  # resume or name the folder
+        t0 = time.time()
+        proc = _start(killed, *args)
+        if not _wait_for_writer(killed, proc):
+            break  # finished (or failed) before it could be killed
+        if rng.random() < EARLY_SHARE:
+            time.sleep(rng.uniform(0, ref["startup_s"]))
+        else:
+            if not _wait_for_mark(killed, t0, proc):
+                break
+            # let through, on average, a little under this kill's share of the files left, so the
+            # kills spread over the whole import and it does not end before the last one
+            share = max(files - _indexed(killed), 1) / max(KILLS - kills, 1)
+            time.sleep(rng.uniform(0, 1.5 * share * ref["file_s"]))
+        if proc.poll() is not None:
+            break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        phases[_landed(killed, ref_ids, t0)] += 1
+    if proc.poll() is None:
+        proc.wait(timeout=300)
+
+    final = run_cli("ingest", "--json", *([] if _pending(killed) else [str(corpus)]), env=_env(killed))
+    assert final.returncode == 0, final.stderr
+    seconds = round(time.monotonic() - started)
+    report = f"{kills} kills in {seconds} s (seed {SEED}): {dict(sorted(phases.items()))}"
+    print(f"\nchaos: {report}")
+
+    assert kills >= min(KILLS, 20), f"the import ended after only {report}"
+    assert _files(killed) == _files(reference)
+    assert _chunks(killed) == _chunks(reference)
+    ids = {i for v in ref_ids.values() for i in v}
+    got = _library(killed)
+    want = _library(reference)
+    assert got["store_ids"] == ids == want["store_ids"], "the vector store differs from a clean import"
+    assert got["store_count"] == len(ids), "duplicate vectors"
+    assert got["consistency"] == {**want["consistency"], "ok": True}
+    assert got["hits"] == want["hits"]
+    status = json.loads(run_cli("status", "--json", env=_env(killed)).stdout)
+    assert status["pending_imports"] == [] and status["consistency"]["ok"], status
+    assert status["documents"] == files
+
+
+# The importer as a child process ------------------------------------------------------------------
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {**os.environ, "QUIRE_HOME": str(home), "QUIRE_INGEST__WRITE_PAUSE_S": str(PAUSE_S)}
+
+
+def _start(home: Path, *paths: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(QUIRE), "ingest", *paths], env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _wait(condition: Callable[[], bool], proc: subprocess.Popen[bytes], timeout: float = 180) -> bool:
+    """True once the condition holds; False if the process ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if proc.poll() is not None:
+            return condition()
+        time.sleep(0.02)
+    raise AssertionError("the importer neither progressed nor ended")
+
+
+def _wait_for_writer(home: Path, proc: subprocess.Popen[bytes]) -> bool:
+    return _wait(lambda: _writer_pid(home) == proc.pid, proc)
+
+
+def _wait_for_mark(home: Path, t0: float, proc: subprocess.Popen[bytes]) -> bool:
+    """Until this run has written its first file record (marked `indexing`)."""
+    return _wait(lambda: _marked_since(home, t0), proc)
+
+
+def _run_to_end(home: Path, corpus: Path) -> dict[str, float]:
+    """A clean import, timed: lock → first file marked (start-up), then seconds per file."""
+    t0 = time.time()
+    proc = _start(home, str(corpus))
+    assert _wait_for_writer(home, proc)
+    locked = time.monotonic()
+    assert _wait_for_mark(home, t0, proc)
+    marked = time.monotonic()
+    assert proc.wait(timeout=300) == 0
+    return {"startup_s": marked - locked, "file_s": (time.monotonic() - marked) / _indexed(home)}
+
+
+# Reading a library without changing it -------------------------------------------------------------
+
+
+def _query(home: Path, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    try:
+        with sqlite3.connect(f"file:{home / 'catalog.sqlite3'}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute(sql, args).fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+
+
+def _writer_pid(home: Path) -> int | None:
+    from quire.library.lock import holder
+
+    return (holder(home) or {}).get("pid") if home.exists() else None
+
+
+def _marked_since(home: Path, t0: float) -> bool:
+    return bool(_query(home, "SELECT 1 FROM files WHERE updated_at >= ? LIMIT 1", (t0,)))
+
+
+def _indexed(home: Path) -> int:
+    rows = _query(home, "SELECT count(*) FROM files WHERE state = 'indexed'")
+    return int(str(rows[0][0])) if rows else 0
+
+
+def _pending(home: Path) -> bool:
+    return bool(_query(home, "SELECT 1 FROM pending_imports"))
+
+
+def _files(home: Path) -> list[tuple[object, ...]]:
+    columns = "path, kind, size, sha256, state, pages, chunks, error"
+    return _query(home, f"SELECT {columns} FROM files ORDER BY path")
+
+
+def _chunks(home: Path) -> list[tuple[object, ...]]:
+    return _query(home, "SELECT id, path, idx, text, page, slide, heading FROM chunks ORDER BY id")
+
+
+def _chunk_ids_by_path(home: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for chunk_id, path in _query(home, "SELECT id, path FROM chunks"):
+        found.setdefault(str(path), set()).add(str(chunk_id))
+    return found
+
+
+def _store_ids(home: Path, path: str | None = None) -> set[str]:
+    from quire.config import EMBEDDER_NAME
+    from quire.search.stores.chroma import ChromaStore
+
+    store = ChromaStore(home / "chroma", EMBEDDER_NAME, 384)
+    try:
+        if path is None:
+            return store.ids()
+        return set(store._collection.get(where={"path": path}, include=[])["ids"])
+    finally:
+        store.close()
+
+
+def _landed(home: Path, ref_ids: dict[str, set[str]], t0: float) -> str:
+    """Where the kill caught the importer, read from what it left behind."""
+    rows = _query(home, "SELECT path FROM files WHERE state = 'indexing'")
+    if not rows:
+        return "reading/embedding" if _marked_since(home, t0) else "start-up (reconcile, model, plan)"
+    path = str(rows[0][0])
+    held = _store_ids(home, path)
+    if not held:
+        return "marked, store not yet written"
+    if held < ref_ids[path]:
+        return "inside the store upsert (half written)"
+    if held == ref_ids[path]:
+        return "store written, catalog not committed"
+    return "other"
+
+
+def _library(home: Path) -> dict[str, object]:
+    from quire.config import Settings
+    from quire.core import Quire
+
+    quire = Quire(Settings.load(home))
+    consistency = quire.status(providers=False)["consistency"]
+    hits = {q: [(h.path, h.page, h.slide, h.text) for h in quire.search(q, 4)] for q in QUERIES}
+    store = quire.store_choice.local
+    ids = store.ids()  # type: ignore[attr-defined]
+    result = {"store_ids": ids, "store_count": store.count(), "consistency": consistency, "hits": hits}
+    quire._close_store()
+    quire.catalog.close()
+    return result
+
+
+def _corpus(folder: Path) -> Path:
+    """Twelve notes of two to four chunks with their own facts, and a three-page PDF."""
+    folder.mkdir(parents=True)
+    rng = random.Random(7)
+    for n, topic in enumerate(TOPICS):
+        paragraphs = [
+            f"{topic.title()} log, entry {p}. The {topic} group measured {rng.randrange(100, 999)} units "
+            f"on day {p}. " + " ".join(f"Observation {s} about the {topic} was recorded carefully." for s in
+                                       range(rng.randrange(8, 16)))
+            for p in range(2 + n % 3)
+        ]
+        (folder / f"{n:02}-{topic.replace(' ', '-')}.md").write_text(
+            f"# {topic.title()}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+        )
+    bees = folder / "00-beekeeping.md"
+    bees.write_text(bees.read_text(encoding="utf-8") + "\nThe hives gave 38 kg of honey.\n", encoding="utf-8")
+    make_pdf(folder / "river.pdf", [f"River page {p}: measurement of river silt at site {p}. " * 12
+                                    for p in range(1, 4)])
+    return folder
