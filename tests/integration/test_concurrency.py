@@ -141,3 +141,48 @@ def test_long_lived_quire_sees_and_keeps_another_process_writes(tmp_path: Path) 
     consistency = status["consistency"]
     assert status["documents"] == 5 and consistency["ok"], consistency
     assert consistency["store_vectors"] == consistency["catalog_chunks"]
+
+
+def test_files_changed_deleted_or_replaced_during_an_import(tmp_path: Path) -> None:
+    """Changed between hashing and reading (or after reading): read again, never indexed under a
+    stale hash; deleted: 'no longer exists', or dropped from the library when it was in it."""
+    from quire.library.ingest import GONE, FileProblem, IngestProgress, sha256_file
+
+    home = tmp_path / "home"
+    docs = _notes(tmp_path / "docs", 6, "kestrel")
+    paths = sorted(docs.glob("*.md"))
+    known = paths[5]
+    quire = Quire(Settings.load(home))
+    assert quire.ingest([known]).added == 1
+    known.write_text(known.read_text() + "\nA later survey added a note.\n")  # changed: it is work again
+
+    def meddle(event: IngestProgress) -> None:
+        if event.stage != "reading" or meddle.done:  # type: ignore[attr-defined]
+            return
+        meddle.done = True  # type: ignore[attr-defined]
+        # on the first file's turn: everything was hashed; files 0 and 1 are being read ahead
+        for path in (paths[1], paths[3]):
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write("\nAPPENDED while the import ran: the kestrel nested twice.\n")
+        paths[4].unlink()
+        replacement = docs / "replacement.tmp"
+        replacement.write_text("# Replaced\n\nREPLACED wholesale: an osprey report.\n", encoding="utf-8")
+        os.replace(replacement, paths[2])
+        known.unlink()
+
+    meddle.done = False  # type: ignore[attr-defined]
+    summary = quire.ingest([docs], progress=meddle)
+
+    assert summary.failed == [FileProblem(str(paths[4]), GONE)]
+    assert summary.removed == 1 and quire.catalog.file(str(known)) is None
+    assert quire.catalog.file(str(paths[4])) is None
+    for path in (paths[0], paths[1], paths[2], paths[3]):
+        record = quire.catalog.file(str(path))
+        assert record is not None and record.state == "indexed", path
+        assert record.sha256 == sha256_file(path), f"{path.name} indexed under a stale hash"
+        chunks = quire.catalog.chunks_by_id(quire.catalog.chunk_ids(str(path)))
+        text = " ".join(chunk.text for chunk in chunks.values())
+        assert ("APPENDED" in text) == (path in (paths[1], paths[3])), path.name
+        assert ("REPLACED" in text) == (path == paths[2]), path.name
+    consistency = quire.consistency()
+    assert consistency is not None and consistency.ok, consistency
