@@ -43,13 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot", metavar="PNG", type=Path, help="render the main window to a PNG file and exit"
     )
 
-    ingest = sub.add_parser("ingest", help="import files and folders (recursive)")
+    ingest = sub.add_parser(
+        "ingest",
+        help="import files and folders (recursive); alone: refresh the library folders",
+        description="Imports files and folders; folders are remembered as library folders. With no "
+        "PATH, re-scans the library folders (new and changed files indexed, deleted ones dropped) "
+        "and finishes an interrupted import.",
+    )
     ingest.add_argument(
         "paths",
         nargs="*",
         type=Path,
         metavar="PATH",
-        help="files or folders; none = finish an interrupted import",
+        help="files or folders; none = refresh the library folders and finish an interrupted import",
     )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -79,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    remove = sub.add_parser("remove", help="drop files or folders from the library")
+    remove = sub.add_parser("remove", help="drop files or folders (and forget library folders)")
     remove.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
     config = sub.add_parser("config", help="read or change settings")
@@ -150,7 +156,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Any) -> int:
     from quire.core import Quire
 
     quire = Quire(settings)
-    if not args.paths and not quire.pending_imports():
+    if not args.paths and not quire.pending_imports() and not quire.folders():
         print("quire ingest: nothing to import (name files or folders)", file=sys.stderr)
         return 2
     cancel = threading.Event()
@@ -261,6 +267,8 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
         print(f"         {report['store_notice']}")
     if report.get("oracle_pending"):
         print(f"         {report['oracle_pending']} files wait for `quire sync` to reach Oracle")
+    for folder in report["folders"]:
+        print(f"folder:  {folder}")
     if report["pending_imports"]:
         print(
             f"an import was interrupted ({len(report['pending_imports'])} paths): "

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "ingest.overlap_chars": 120,
     "ingest.embed_batch": 32,
     "ingest.write_pause_s": 0.0,  # crash tests only: pause between the writes of each file
+    "library.watch": True,  # the app re-indexes library folders as their files change
+    "library.rescan_minutes": 10,  # and re-scans them this often anyway (watchers miss some); 0 = never
     "providers.default": "local",  # local | lan | oci | auto
     "providers.order": ["lan", "oci", "local"],
     "providers.local.model": "",  # a file name in a models folder or a path; "" = the default model

@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from quire.chat.answer import AnswerStream
 from quire.chat.metrics import MetricsLog
 from quire.config import Settings
 from quire.library.catalog import Catalog
-from quire.library.ingest import IngestOptions, Ingestor, IngestProgress, IngestSummary
+from quire.library.ingest import FileProblem, IngestOptions, Ingestor, IngestProgress, IngestSummary
 from quire.library.reconcile import Consistency, ListableStore, check, repair
 from quire.search.embedder import Embedder
 from quire.search.retrieve import Hit, hybrid_search
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from quire.search.stores import StoreChoice
 
 log = logging.getLogger(__name__)
+
+FOLDER_MISSING = "library folder is missing (moved, deleted or not mounted); `quire remove` it to forget it"
 
 
 class Quire:
@@ -141,26 +143,58 @@ class Quire:
         progress: Callable[[IngestProgress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> IngestSummary:
-        """Import files and folders; an interrupted earlier import is finished along the way
+        """Import files and folders, remembering the folders as library folders; no paths re-scans
+        the library folders (see refresh). An interrupted earlier import is finished along the way
         (after making the catalog and the store agree again: see library/reconcile.py)."""
         wanted = [Path(os.path.abspath(p)) for p in paths]
+        missing: list[FileProblem] = []
         with self._writing("import"):
+            if wanted:
+                for folder in (p for p in wanted if p.is_dir()):
+                    self.catalog.add_folder(str(folder))
+            else:
+                wanted, missing = self._library_folders()
             self._reconcile()
             pending = [Path(p) for p in self.catalog.pending_imports() if Path(p) not in wanted]
             summary = self._ingestor().run(wanted + pending, progress, cancel)
         self._push_if_online()
-        return summary
+        return replace(summary, failed=[*summary.failed, *missing]) if missing else summary
+
+    def refresh(
+        self,
+        progress: Callable[[IngestProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestSummary:
+        """Re-scan the library folders: new and changed files are indexed, deleted ones dropped."""
+        return self.ingest([], progress, cancel)
+
+    def folders(self) -> list[str]:
+        """The library folders: every folder imported, until it is removed."""
+        return self.catalog.folders()
+
+    def _library_folders(self) -> tuple[list[Path], list[FileProblem]]:
+        """The library folders to scan, and a problem for each one that is gone. A missing folder's
+        files stay in the library (an unplugged drive must not empty it) until it is removed."""
+        present, missing = [], []
+        for folder in map(Path, self.catalog.folders()):
+            if folder.is_dir():
+                present.append(folder)
+            else:
+                missing.append(FileProblem(str(folder), FOLDER_MISSING))
+        return present, missing
 
     def pending_imports(self) -> list[str]:
         return self.catalog.pending_imports()
 
     def remove(self, paths: list[Path]) -> list[str]:
-        """Drop files (or everything under folders) from the library; returns what was dropped."""
-        dropped = []
+        """Drop files (or everything under folders, which stop being library folders) from the
+        library; returns the files dropped, then the library folders forgotten."""
+        dropped, forgotten = [], []
         with self._writing("removal"):
             ingestor = self._ingestor()
             for given in paths:
                 path = os.path.abspath(given)
+                forgotten += self.catalog.forget_folders(under=path)
                 records = [r.path for r in self.catalog.files(under=path)]
                 if self.catalog.file(path):
                     records.append(path)
@@ -168,7 +202,7 @@ class Quire:
                     if ingestor.remove(record):
                         dropped.append(record)
         self._push_if_online()
-        return dropped
+        return dropped + forgotten
 
     def _push_if_online(self) -> None:
         """With Oracle in use, send what changed at once; if that fails, `quire sync` finishes it."""
@@ -259,6 +293,7 @@ class Quire:
             "store_notice": None,
             "home": str(self.settings.home),
             "pending_imports": self.catalog.pending_imports(),
+            "folders": self.catalog.folders(),
         }
         if report["store_mode"] != "chroma" or self.settings.get("oracle.dsn"):
             report.update(self._store_report())

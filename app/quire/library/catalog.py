@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     heading TEXT
 );
 CREATE TABLE IF NOT EXISTS pending_imports (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS store_holdings (
     store TEXT NOT NULL,
     path TEXT NOT NULL,
@@ -236,6 +237,43 @@ class Catalog:
     def clear_pending_imports(self) -> None:
         with self._lock, self._db:
             self._db.execute("DELETE FROM pending_imports")
+
+    # Library folders: imported folders, re-scanned by `quire ingest` alone and watched by the GUI ---
+    # (the table came after schema 1; CREATE IF NOT EXISTS adds it to older catalogs on open)
+
+    def add_folder(self, path: str) -> None:
+        """Remember a folder; one inside a library folder is already covered, and library folders
+        inside this one are folded into it."""
+        if self.library_folder_of(path) is not None:
+            return
+        prefix = path.rstrip("/\\") + os.sep
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM folders WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))
+            self._db.execute("INSERT OR IGNORE INTO folders VALUES (?, ?)", (path, time.time()))
+
+    def folders(self) -> list[str]:
+        try:
+            return [row["path"] for row in self._db.execute("SELECT path FROM folders ORDER BY path")]
+        except sqlite3.OperationalError:  # an older catalog opened read-only: it has no folders table
+            return []
+
+    def library_folder_of(self, path: str) -> str | None:
+        """The library folder that holds `path` (or is it), if any."""
+        for folder in self.folders():
+            if path == folder or path.startswith(folder.rstrip("/\\") + os.sep):
+                return folder
+        return None
+
+    def forget_folders(self, under: str) -> list[str]:
+        """Forget the library folders at or inside `under` (and pending imports there); returns them."""
+        prefix = under.rstrip("/\\") + os.sep
+        inside = "path = ? OR substr(path, 1, ?) = ?"
+        with self._lock, self._db:
+            rows = self._db.execute(f"SELECT path FROM folders WHERE {inside}", (under, len(prefix), prefix))
+            gone = [row["path"] for row in rows]
+            self._db.execute(f"DELETE FROM folders WHERE {inside}", (under, len(prefix), prefix))
+            self._db.execute(f"DELETE FROM pending_imports WHERE {inside}", (under, len(prefix), prefix))
+        return gone
 
     # Which file version a shared store (Oracle) holds: what `quire sync` still has to do -------
 
