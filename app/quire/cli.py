@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_doctor(args)
     try:
         settings = Settings.load()
-        setup_logging(settings.log_dir, settings.get("logging.level"), settings.get("logging.prompts"))
+        with contextlib.suppress(OSError):  # a read-only or full data dir: no log file, reading still works
+            setup_logging(settings.log_dir, settings.get("logging.level"), settings.get("logging.prompts"))
         handler = COMMANDS[args.command]
         return handler(args, settings)
     except QuireError as exc:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from quire.errors import StoreError
+from quire.errors import LibraryUnwritable, StoreError
 from quire.library.chunking import Chunk
 from quire.search.stores.base import EmbedderMismatch, StoredDocument, StoredFile
 
@@ -19,25 +22,49 @@ class ChromaStore:
     name = "chroma"
 
     def __init__(self, folder: Path, embedder_name: str, dim: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.snapshot: Path | None = None  # a temporary copy, read because the folder takes no writes
+        self._unwritable: LibraryUnwritable | None = None
+        try:
+            self._open(folder, embedder_name, dim)
+        except Exception as exc:
+            from quire.library.lock import unwritable
+
+            # Chroma writes to its SQLite file even to read, so a full or read-only data dir cannot
+            # be opened in place: search a copy elsewhere (lost on exit; imports are refused).
+            self._unwritable = unwritable(exc, folder.parent)
+            if self._unwritable is None or not (folder / "chroma.sqlite3").exists():
+                raise StoreError(f"{folder}: the local vector store cannot be opened ({exc})") from exc
+            self._open_snapshot(folder, embedder_name, dim)
+        self._batch = max(1, self._client.get_max_batch_size())
+        self.check_embedder(embedder_name, dim)
+
+    def _open(self, folder: Path, embedder_name: str, dim: int) -> None:
         # Heavy import here: chromadb takes a second to import and the GUI opens before it.
         import chromadb
         from chromadb.config import Settings
 
-        folder.mkdir(parents=True, exist_ok=True)
+        settings = Settings(anonymized_telemetry=False)
+        self._client = chromadb.PersistentClient(path=str(folder), settings=settings)
+        self._collection = self._client.get_or_create_collection(
+            COLLECTION,
+            metadata={"embedder": embedder_name, "dim": dim},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,  # Quire embeds; Chroma's default would fetch a model
+        )
+
+    def _open_snapshot(self, folder: Path, embedder_name: str, dim: int) -> None:
+        self.snapshot = Path(tempfile.mkdtemp(prefix="quire-chroma-"))
+        atexit.register(shutil.rmtree, self.snapshot, True)
         try:
-            self._client = chromadb.PersistentClient(
-                path=str(folder), settings=Settings(anonymized_telemetry=False)
-            )
-            self._collection = self._client.get_or_create_collection(
-                COLLECTION,
-                metadata={"embedder": embedder_name, "dim": dim},
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,  # Quire embeds; Chroma's default would fetch a model
-            )
+            shutil.copytree(folder, self.snapshot, dirs_exist_ok=True)
+            self._open(self.snapshot, embedder_name, dim)
         except Exception as exc:
-            raise StoreError(f"{folder}: the local vector store cannot be opened ({exc})") from exc
-        self._batch = max(1, self._client.get_max_batch_size())
-        self.check_embedder(embedder_name, dim)
+            raise StoreError(f"{self._unwritable}; the vector store cannot be read either ({exc})") from exc
+
+    def _writable(self) -> None:
+        if self._unwritable is not None:
+            raise self._unwritable
 
     def check_embedder(self, name: str, dim: int) -> None:
         meta = self._collection.metadata or {}
@@ -49,6 +76,7 @@ class ChromaStore:
             )
 
     def upsert(self, ids: list[str], vectors: np.ndarray, paths: list[str]) -> None:
+        self._writable()
         for start in range(0, len(ids), self._batch):
             end = start + self._batch
             self._collection.upsert(
@@ -58,6 +86,7 @@ class ChromaStore:
             )
 
     def delete_path(self, path: str) -> None:
+        self._writable()
         self._collection.delete(where={"path": path})
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -87,6 +116,7 @@ class ChromaStore:
             offset += page
 
     def delete_ids(self, ids: list[str]) -> None:
+        self._writable()
         for start in range(0, len(ids), self._batch):
             self._collection.delete(ids=ids[start : start + self._batch])
 
@@ -94,12 +124,14 @@ class ChromaStore:
         """Let go of the folder; Chroma keeps one index in memory per folder and process until then,
         so a process that reopens after another one wrote sees the other's vectors."""
         self._client.close()  # type: ignore[attr-defined]
+        if self.snapshot is not None:
+            shutil.rmtree(self.snapshot, ignore_errors=True)
 
     # Whole files, for `quire sync` (Chroma has no transactions: the catalog's `indexing` mark
     # makes a half-written file visible and the next run rewrites the same ids) ----------------
 
     def put_file(self, document: StoredDocument, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        self.delete_path(document.path)
+        self.delete_path(document.path)  # (refused first when the data dir takes no writes)
         doc = {"sha256": document.sha256, "kind": document.kind, "size": document.size}
         doc["pages"] = document.pages
         for start in range(0, len(chunks), self._batch):
