@@ -51,8 +51,10 @@ package: setup models dist/quire-build.json
 test-package: package
 	scripts/run_tests.sh $(BIN)/pytest -q -m packaging tests/packaging $(PYTEST_ARGS)
 
+# llama.cpp's own llama-bench, from the source llama-cpp-python vendors, is the local model's reference.
 bench: setup models
-	$(BIN)/quire bench
+	scripts/build_llama_bench.sh $(BIN)/python build/llama-bench
+	$(BIN)/quire bench --readme README.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from quire import __version__
+from quire.bench import SECTIONS
 from quire.errors import QuireError
 from quire.terminal import ProgressBar, clear_line, fmt, print_json, print_skipped, sync_line
 
@@ -27,6 +28,9 @@ examples:
 
 Reads .md, .txt, .pdf and .pptx. Data lives in $QUIRE_HOME (or the per-user data folder).
 """
+
+
+BENCH_SECTIONS = SECTIONS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,9 +109,27 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true")
     doctor.add_argument("--quick", action="store_true", help="skip loading the embedding model (~10 s)")
 
-    bench = sub.add_parser("bench", help="measure embedding, search and generation speed")
+    bench = sub.add_parser(
+        "bench",
+        help="measure import, search, generation, start-up and memory beside their references",
+        description="Measures, in one run, Quire beside sentence-transformers' own encode and "
+        "llama.cpp's own llama-bench (built by `make bench`). Compare figures as ratios.",
+    )
     bench.add_argument("--json", action="store_true")
-    bench.add_argument("--quick", action="store_true", help="a smaller corpus, a few seconds")
+    bench.add_argument("--quick", action="store_true", help="small corpus and 10k chunks: a few minutes")
+    bench.add_argument(
+        "--corpus", type=Path, metavar="FOLDER", help="import this folder, not a generated one"
+    )
+    bench.add_argument(
+        "--documents", type=int, metavar="N", help="files in the generated corpus (default 60)"
+    )
+    bench.add_argument(
+        "--only", nargs="+", metavar="SECTION", choices=BENCH_SECTIONS, help=f"of: {' '.join(BENCH_SECTIONS)}"
+    )
+    bench.add_argument("--llama-bench", type=Path, metavar="PATH", help="llama.cpp's llama-bench binary")
+    bench.add_argument(
+        "--readme", type=Path, metavar="README", help="write the table into its Performance section"
+    )
     return parser
 
 
@@ -384,14 +406,26 @@ def cmd_metrics(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Any) -> int:
-    from quire.bench import run_bench
+    from quire.bench import BenchOptions, run_bench
+    from quire.bench.report import table, write_readme
 
-    figures = run_bench(settings, quick=args.quick)
+    if args.corpus is not None and not args.corpus.is_dir():
+        print(f"quire: {args.corpus}: no such folder", file=sys.stderr)
+        return 2
+    options = BenchOptions(
+        quick=args.quick,
+        corpus=args.corpus,
+        documents=args.documents,
+        sections=tuple(args.only or BENCH_SECTIONS),
+        llama_bench=args.llama_bench,
+    )
+    figures = run_bench(settings, options, say=lambda step: print(f"bench: {step}…", file=sys.stderr))
+    if args.readme:
+        write_readme(args.readme, figures)
     if args.json:
         print_json(figures)
     else:
-        for key, value in figures.items():
-            print(f"{key:<32} {value}")
+        print(table(figures))
     return 0
 
 

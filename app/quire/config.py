@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "ingest.chunk_chars": 900,
     "ingest.overlap_chars": 120,
     "ingest.embed_batch": 32,
+    "embedder.backend": "onnx",  # onnx (fp32, no torch at run time) | onnx-int8 (faster) | torch
     "ingest.write_pause_s": 0.0,  # crash tests only: pause between the writes of each file
     "library.watch": True,  # the app re-indexes library folders as their files change
     "library.rescan_minutes": 10,  # and re-scans them this often anyway (watchers miss some); 0 = never
@@ -184,6 +185,16 @@ class Settings:
         return self.home / "logs"
 
     @property
+    def cache_dir(self) -> Path:
+        """Derived files shared by every library (the embedder's ONNX export): $QUIRE_CACHE, else the
+        OS's per-user cache folder."""
+        if os.environ.get("QUIRE_CACHE"):
+            return Path(os.environ["QUIRE_CACHE"]).expanduser()
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("Quire", appauthor=False))
+
+    @property
     def models_dirs(self) -> list[Path]:
         """Folders searched for GGUF chat models, in order."""
         dirs = []
@@ -192,6 +203,15 @@ class Settings:
         dirs.append(_bundled_models_dir())
         dirs.append(self.home / "models")
         return dirs
+
+
+def environment_for_child(offscreen_without_display: bool = False, **extra: str) -> dict[str, str]:
+    """This process's environment plus `extra`, for a child `quire` process (the bench starts some)."""
+    env = {**os.environ, **extra}
+    headless = not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+    if offscreen_without_display and headless and sys.platform.startswith("linux"):
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return env
 
 
 def offline_environment() -> None:

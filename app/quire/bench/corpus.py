@@ -39,14 +39,18 @@ def make_bench_corpus(folder: Path, documents: int, pages: int, seed: int = 1) -
     for n in range(documents):
         topic = TOPICS[n % len(TOPICS)]
 
-        def prose(label: str, sentences: int = 6) -> str:
-            value = rng.randrange(10, 999)  # noqa: B023  # the rng is shared on purpose
-            body = " ".join(rng.choice(_FILLER) for _ in range(sentences))  # noqa: B023
+        def prose(label: str, sentences: int = 6, topic: str = topic) -> str:
+            value = rng.randrange(10, 999)
+            body = " ".join(rng.choice(_FILLER) for _ in range(sentences))
             return f"{label} on {topic}: measured value {value} in the northern study area. {body}"
 
         if n % 5 == 4:
             slides = [
-                {"title": f"{topic.title()} update {s}", "body": prose(f"Slide {s}", 2), "notes": prose("Notes")}
+                {
+                    "title": f"{topic.title()} update {s}",
+                    "body": prose(f"Slide {s}", 2),
+                    "notes": prose("Notes"),
+                }
                 for s in range(1, pages + 1)
             ]
             make_pptx(folder / f"deck{n:04}.pptx", slides)

@@ -16,7 +16,7 @@ from quire.config import Settings
 from quire.library.chunking import Chunk
 
 CHUNKS_PER_FILE = 100
-_WORDS = (
+_WORDS = (  # noqa: SIM905  # a sentence is easier to read and edit than 40 quoted words
     "survey season station sample north south mean median sediment tide harbour kelp peat copper "
     "glacier river puffin colony wheat rust kiln energy dredging carbon silt rainfall wind record "
     "value report page slide figure table team protocol calibration fog transect observer"

@@ -1,0 +1,112 @@
+"""The bench's figures as the README's Performance table: Quire, its reference, the ratio, the target."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+from typing import Any
+
+START = "<!-- bench:start -->"
+END = "<!-- bench:end -->"
+
+# what, Quire's figure, the reference's figure, the ratio, the target
+ROWS: list[tuple[str, str, str | None, str | None, str]] = [
+    ("Import, end to end (chunks/s)", "ingest_chunks_per_s", "embed_{backend}_chunks_per_s",
+     "pipeline_to_raw_ratio", "≥ 0.9 of plain encode"),
+    ("Import (pages/s)", "ingest_pages_per_s", None, None, ""),
+    ("Embedding, fp32 ONNX (chunks/s)", "embed_onnx_chunks_per_s", "embed_torch_chunks_per_s", None,
+     "≥ 200"),
+    ("Embedding, int8 ONNX (chunks/s)", "embed_onnx_int8_chunks_per_s", "embed_torch_chunks_per_s",
+     "onnx_int8_to_torch_ratio", "≥ 200"),
+    ("Recall@5 on the QA fixture, fp32 ONNX (%)", "embed_onnx_recall5_pct", "embed_torch_recall5_pct", None,
+     "within 1 point of fp32"),
+    ("Recall@5 on the QA fixture, int8 ONNX (%)", "embed_onnx_int8_recall5_pct", "embed_torch_recall5_pct",
+     None, "within 1 point of fp32"),
+    ("Query embedding p50 (ms)", "query_embed_p50_ms", None, None, ""),
+    ("Search p95, this corpus (ms)", "search_corpus_p95_ms", None, None, ""),
+    ("Search p95, 10k chunks (ms)", "search_10k_p95_ms", None, None, ""),
+    ("Search p95, 100k chunks (ms)", "search_100k_p95_ms", None, None, "≤ 25"),
+    ("Memory added by a 100k-chunk library (MB)", "search_100k_rss_growth_mb", None, None, ""),
+    ("Local TTFT, 4 sources, cold (s)", "local_ttft_cold_s", None, None, ""),
+    ("Local TTFT, 4 sources, warm (s)", "local_ttft_warm_s", None, None, "≤ 1.5"),
+    ("Local prompt (tokens/s)", "local_prompt_tok_s", "native_prompt_tok_s", "prompt_to_native_ratio", ""),
+    ("Local decode (tokens/s)", "local_decode_tok_s", "native_decode_tok_s", "decode_to_native_ratio",
+     "≥ 0.95 of llama-bench"),
+    ("LAN server TTFT (s)", "lan_ttft_s", None, None, ""),
+    ("LAN server decode (tokens/s)", "lan_decode_tok_s", None, None, ""),
+    ("OCI TTFT (s)", "oci_ttft_s", None, None, ""),
+    ("OCI decode (tokens/s)", "oci_decode_tok_s", None, None, ""),
+    ("Launch to window shown (s)", "startup_window_s", None, None, "≤ 1"),
+    ("Launch to first answer token (s)", "startup_first_token_s", None, None, ""),
+    ("Peak RSS importing the smaller corpus (MB)", "import_{small}_pdfs_peak_rss_mb", None, None, ""),
+    ("Peak RSS importing twice as many PDFs (MB)", "import_{large}_pdfs_peak_rss_mb", None, None, "≤ 1536"),
+    ("Growth of peak RSS with twice the files (%)", "import_rss_growth_pct", None, None, "≈ 0"),
+]  # fmt: skip
+
+
+def _fill(key: str, figures: dict[str, Any]) -> str:
+    sizes = sorted(
+        int(m.group(1)) for k in figures if (m := re.fullmatch(r"import_(\d+)_pdfs_peak_rss_mb", k))
+    )
+    return key.format(
+        backend=str(figures.get("embedder_backend", "onnx")).replace("-", "_"),
+        small=sizes[0] if sizes else 0,
+        large=sizes[-1] if sizes else 0,
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def table(figures: dict[str, Any]) -> str:
+    lines = [
+        "| What | Quire | Reference | Ratio | Target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for label, mine, reference, ratio, target in ROWS:
+        value = figures.get(_fill(mine, figures))
+        if value is None:
+            continue  # not measured in this run (a section skipped, a provider not configured)
+        ref = figures.get(_fill(reference, figures)) if reference else None
+        lines.append(
+            f"| {label} | {_cell(value)} | {_cell(ref)} | {_cell(figures.get(ratio) if ratio else None)} "
+            f"| {target} |"
+        )
+    where = (
+        f"{figures.get('machine_cpu')}, {figures.get('machine_cores')} cores, "
+        f"{figures.get('machine_memory_gb')} GB, {figures.get('machine_os')}"
+    )
+    corpus = (
+        f"{figures.get('ingest_files')} files, {figures.get('ingest_pages')} pages/slides, "
+        f"{figures.get('ingest_chunks')} chunks"
+    )
+    references = (
+        "References: sentence-transformers' own fp32 encode of the same chunks; llama.cpp's `llama-bench` "
+        "built from the llama.cpp that llama-cpp-python vendors "
+        f"({figures.get('native_binary', 'not run')}), "
+        f"same model ({figures.get('local_model')}), {figures.get('local_threads')} threads."
+    )
+    stamp = datetime.date.today().isoformat()
+    return "\n".join(
+        [*lines, "", f"Measured {stamp} by `quire bench` on {where}; corpus: {corpus}.", references]
+    )
+
+
+def write_readme(path: Path, figures: dict[str, Any]) -> None:
+    """Replace the table between the bench markers; add a Performance section if there is none."""
+    text = path.read_text(encoding="utf-8")
+    block = f"{START}\n{table(figures)}\n{END}"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + f"\n\n## Performance\n\n{block}\n"
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
