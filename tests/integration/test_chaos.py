@@ -251,3 +251,36 @@ def _corpus(folder: Path) -> Path:
     make_pdf(folder / "river.pdf", [f"River page {p}: measurement of river silt at site {p}. " * 12
                                     for p in range(1, 4)])
     return folder
+
+
+def test_reconcile_repairs_what_a_crash_outside_an_import_leaves(tmp_path: Path) -> None:
+    """Vectors lost (a removal killed between store and catalog), an orphan, a file left `indexing`:
+    the next import's reconcile brings catalog and store back into agreement."""
+    import numpy as np
+
+    from quire.config import Settings
+    from quire.core import Quire
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n, topic in enumerate(TOPICS[:3]):
+        (notes / f"{topic}.md").write_text(f"# {topic}\n\n" + f"All about the {topic}, part {n}. " * 60)
+    quire = Quire(Settings.load(tmp_path / "home"))
+    quire.ingest([notes])
+    store, catalog = quire.store_choice.local, quire.catalog
+    before = catalog.all_chunk_ids()
+    lost = catalog.chunk_ids(str(notes / "glacier.md"))[:2]
+    store.delete_ids(lost)  # type: ignore[attr-defined]
+    store.upsert(["orphan-0"], np.ones((1, 384), dtype=np.float32), [str(notes / "gone.md")])
+    record = catalog.file(str(notes / "violin.md"))
+    assert record is not None
+    catalog.mark(record.path, kind="note", size=1, mtime_ns=1, sha256="0" * 64, state="indexing")
+    found = quire.consistency()
+    assert found is not None and (found.orphans, found.missing, found.indexing) == (1, 2, 1)
+
+    quire.catalog.clear_pending_imports()
+    summary = quire.ingest([])  # no paths: reconcile, then the re-scan/pending import redoes violin.md
+    after = quire.consistency()
+    assert after is not None and after.ok, after
+    assert catalog.all_chunk_ids() == before and store.ids() == set(before)  # type: ignore[attr-defined]
+    assert summary.added + summary.updated == 1
