@@ -23,6 +23,7 @@ from quire.search.retrieve import Hit, hybrid_search
 from quire.search.stores.base import VectorStore
 
 if TYPE_CHECKING:
+    from quire.library.folders import FolderChanges
     from quire.library.sync import SyncProgress, SyncSummary
     from quire.search.stores import StoreChoice
 
@@ -171,6 +172,12 @@ class Quire:
     def folders(self) -> list[str]:
         """The library folders: every folder imported, until it is removed."""
         return self.catalog.folders()
+
+    def folder_changes(self) -> FolderChanges:
+        """What a refresh would find, by a stat-only look (the app asks before it refreshes)."""
+        from quire.library.folders import folder_changes
+
+        return folder_changes(self.catalog, self.catalog.folders())
 
     def _library_folders(self) -> tuple[list[Path], list[FileProblem]]:
         """The library folders to scan, and a problem for each one that is gone. A missing folder's

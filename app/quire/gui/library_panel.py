@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quire.errors import LibraryBusy
 from quire.gui import icons
 from quire.gui.style import repolish
 from quire.gui.workers import IngestWorker, run_job
@@ -54,6 +55,9 @@ class LibraryPanel(QWidget):
         self.quire: Any = None
         self.worker: IngestWorker | None = None
         self.queued: list[Path] = []
+        self.background = False  # the running (or last) import is a refresh the folder watcher asked for
+        self.refresh_due = False  # a refresh was asked for while an import ran: it runs next
+        self.last_error: Exception | None = None  # why the last import failed outright
         self.records: list[Any] = []
         self.live: dict[str, str] = {}  # path → stage of files the running import is on
         self.rejected: dict[str, str] = {}  # files the import refused outright (not in the catalog)
@@ -349,8 +353,15 @@ class LibraryPanel(QWidget):
     def is_importing(self) -> bool:
         return self.worker is not None
 
-    def import_paths(self, paths: list[Path], resume: bool = False) -> None:
-        """Start an import, or queue it behind the running one."""
+    def refresh_folders(self) -> None:
+        """Re-scan the library folders now, or right after the running import (never two at once)."""
+        if self.worker is not None or self.quire is None:
+            self.refresh_due = True
+            return
+        self.import_paths([], refresh=True)
+
+    def import_paths(self, paths: list[Path], resume: bool = False, refresh: bool = False) -> None:
+        """Start an import, or queue it behind the running one. No paths: refresh the library folders."""
         if self.quire is None:
             self.queued += paths
             return
@@ -360,14 +371,17 @@ class LibraryPanel(QWidget):
             return
         for path in paths:
             self.rejected.pop(os.path.abspath(path), None)
-        self.notice_box.hide()
+        self.background = refresh
+        if not refresh:
+            self.notice_box.hide()
         self.worker = IngestWorker(self.quire, list(paths), self)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished_import.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self._started = time.monotonic()
         self.progress.setValue(0)
-        self.progress_label.setText("Resuming the interrupted import…" if resume else "Scanning…")
+        label = "Checking the library folders…" if refresh else "Scanning…"
+        self.progress_label.setText("Resuming the interrupted import…" if resume else label)
         self.cancel_button.setEnabled(True)
         self.progress_row.show()
         self.import_started.emit()
@@ -376,6 +390,7 @@ class LibraryPanel(QWidget):
     def cancel_import(self) -> None:
         if self.worker is not None:
             self.queued.clear()
+            self.refresh_due = False
             self.worker.cancel()
             self.cancel_button.setEnabled(False)
             self.progress_label.setText("Cancelling after the current step…")
@@ -400,11 +415,14 @@ class LibraryPanel(QWidget):
     def _on_finished(self, summary: Any) -> None:
         self.last_summary = summary
         problems = [(p.path, p.error) for p in summary.failed]
+        if self.background:  # a refresh speaks only of new trouble, not of what the list already shows
+            shown = {(r.path, r.error) for r in self.records if r.state == "failed"}
+            problems = [p for p in problems if p not in shown and p not in self.rejected.items()]
         for path, error in problems:
             self.rejected[path] = error
         lines = [f"{Path(path).name}: {error}" for path, error in problems]
         named = {path for path, _ in problems}
-        skipped = [p for p in summary.skipped if p.path not in named]
+        skipped = [] if self.background else [p for p in summary.skipped if p.path not in named]
         if skipped:
             lines += [f"skipped {Path(p.path).name}: {p.error}" for p in skipped[:8]]
             if len(skipped) > 8:
@@ -419,7 +437,9 @@ class LibraryPanel(QWidget):
         self._end_import(summary)
 
     def _on_failed(self, message: str) -> None:
-        self.show_error(f"Import failed: {message}")
+        self.last_error = self.worker.error if self.worker else None
+        if not (self.background and isinstance(self.last_error, LibraryBusy)):
+            self.show_error(f"Import failed: {message}")  # (another Quire writing: the watcher retries)
         self._end_import(None)
 
     def _end_import(self, summary: Any) -> None:
@@ -434,10 +454,14 @@ class LibraryPanel(QWidget):
         if self.queued:
             queued, self.queued = self.queued, []
             self.import_paths(queued)
+        elif self.refresh_due:
+            self.refresh_due = False
+            self.import_paths([], refresh=True)
 
     def shutdown(self, wait_ms: int = 15000) -> None:
         """Stop the import for closing; the catalog remembers it and the next start resumes."""
         self.queued.clear()
+        self.refresh_due = False
         worker = self.worker
         if worker is not None:
             worker.cancel()

@@ -28,6 +28,7 @@ from quire.errors import QuireError
 from quire.gui import icons, shortcuts
 from quire.gui.chat_view import ChatView
 from quire.gui.compare_view import CompareView
+from quire.gui.folder_watch import FolderWatch
 from quire.gui.history import ChatHistory, Message
 from quire.gui.library_panel import LibraryPanel
 from quire.gui.message_bubble import AnswerRun
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.library = LibraryPanel()
         self.library.library_changed.connect(self._library_changed)
         self.library.import_finished.connect(lambda _summary: self.metrics_view.refresh())
+        self.folder_watch = FolderWatch(self.library, self)
         self.chat = ChatView()
         self.chat.ask_requested.connect(self.ask)
         self.chat.stop_requested.connect(self.stop_answer)
@@ -199,6 +201,7 @@ class MainWindow(QMainWindow):
         pending = self.quire.pending_imports()
         if pending:
             self.library.import_paths([], resume=True)  # Quire.ingest finishes pending paths itself
+        self.folder_watch.start(self.quire)  # and refreshes the library folders if they changed
 
     def warm_up(self) -> None:
         self.warm_label.setText("Warming up the search model…")
@@ -353,6 +356,7 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.check_health)
         dialog.saved.connect(self.load_models)
+        dialog.saved.connect(self.folder_watch.apply_settings)
         dialog.open()
         return dialog
 
@@ -386,10 +390,13 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self.library.is_importing() and not self.confirm_close():
+        # a refresh the watcher started needs no asking: the next start looks at the folders again
+        asking = self.library.is_importing() and not self.library.background
+        if asking and not self.confirm_close():
             event.ignore()
             return
         self._health_timer.stop()
+        self.folder_watch.stop()
         self.library.shutdown()
         if self.run and not self.run.done:
             self.closing = True

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -86,6 +87,13 @@ class SettingsDialog(QDialog):
         self._mark_env(key, combo)
         self.fields[key] = combo
         return combo
+
+    def _check(self, key: str, text: str) -> QCheckBox:
+        box = QCheckBox(text)
+        box.setChecked(bool(self.settings.get(key)))
+        self._mark_env(key, box)
+        self.fields[key] = box
+        return box
 
     def _secret(self, name: str) -> QLineEdit:
         edit = QLineEdit()
@@ -168,6 +176,10 @@ class SettingsDialog(QDialog):
         note.setObjectName("hint")
         form.addRow("", note)
         form.addRow("Sources per answer (k)", self._spin("retrieval.k", 1, 50))
+        form.addRow("Library folders", self._check("library.watch", "Index changes as they happen"))
+        rescan = self._spin("library.rescan_minutes", 0, 1440, "never")
+        rescan.setSuffix(" min")
+        form.addRow("…and re-scan every", rescan)
         form.addRow("Oracle DSN", self._line("oracle.dsn", "host:1521/FREEPDB1"))
         form.addRow("Oracle user", self._line("oracle.user"))
         form.addRow("Oracle password", self._secret("oracle.password"))
@@ -180,7 +192,9 @@ class SettingsDialog(QDialog):
         for key, widget in self.fields.items():
             if not widget.isEnabled():
                 continue
-            if isinstance(widget, QSpinBox):
+            if isinstance(widget, QCheckBox):
+                out[key] = widget.isChecked()
+            elif isinstance(widget, QSpinBox):
                 out[key] = widget.value()
             elif isinstance(widget, QComboBox):
                 out[key] = widget.currentText()

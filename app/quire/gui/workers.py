@@ -109,8 +109,9 @@ class IngestWorker(QThread):
     def __init__(self, quire: Any, paths: list[Path], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.quire = quire
-        self.paths = paths
+        self.paths = paths  # none: refresh the library folders (and finish an interrupted import)
         self.cancel_event = threading.Event()
+        self.error: Exception | None = None  # why it failed, for callers that treat kinds apart
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -121,6 +122,7 @@ class IngestWorker(QThread):
             summary = self.quire.ingest(self.paths, progress=self.progress.emit, cancel=self.cancel_event)
         except Exception as exc:
             log.exception("import failed")
+            self.error = exc
             self.failed.emit(describe(exc))
         else:
             self.finished_import.emit(summary)
