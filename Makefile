@@ -8,8 +8,10 @@ CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export CMAKE_ARGS
 TORCH_SPEC ?= torch==2.13.0
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
-EMBEDDER_ONNX := models/.embedder-onnx  # the embedder exported to ONNX at install time
+# the embedder exported to ONNX at install time (quire.search.onnx_embedder); this file lists it
+EMBEDDER_ONNX := models/.embedder-onnx
 
+.DELETE_ON_ERROR:  # a failed step leaves no stamp behind
 .PHONY: setup models run test lint bench clean package test-package
 
 $(BIN)/python:

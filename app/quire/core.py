@@ -37,7 +37,7 @@ class Quire:
         self.settings = settings or Settings.load()
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.settings.catalog_path)
-        self.embedder = Embedder()
+        self.embedder = Embedder.for_settings(self.settings)
         self._choice: StoreChoice | None = None
         self._store_lock = threading.Lock()
         self._store_version: str | None = None  # the library version the open store has seen

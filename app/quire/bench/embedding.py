@@ -7,15 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from quire.bench.corpus import qa_fixture
+from quire.bench.corpus import QAFixture, qa_fixture
 from quire.search.embedder import BACKENDS, Embedder
 
 
-def recall_at_5(embedder: Embedder) -> tuple[float, float]:
+def recall_at_5(embedder: Embedder, fixture: QAFixture | None = None) -> tuple[float, float]:
     """recall@5 and recall@1 (%) of vector search alone on the QA fixture."""
     import numpy as np
 
-    fixture = qa_fixture()
+    fixture = fixture or qa_fixture()
     passages = embedder.encode(fixture.passages)
     questions = embedder.encode([q for q, _ in fixture.questions])
     top = np.argsort(-(questions @ passages.T), axis=1)[:, :5]

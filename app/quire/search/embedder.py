@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quire.config import EMBEDDER_NAME, offline_environment
+from quire.config import EMBEDDER_NAME, Settings, offline_environment
 from quire.errors import ModelError
 
 if TYPE_CHECKING:
@@ -106,6 +106,16 @@ class Embedder:
                     raise ModelError(f"{folder}: expected a {self.dim}-dim embedder, got {dim}")
                 log.info("embedder loaded from %s", folder)
             return self._model
+
+    @classmethod
+    def for_settings(cls, settings: Settings, model_dir: Path | None = None) -> Embedder:
+        """The embedder the settings ask for (`embedder.backend`), with its export cache."""
+        return cls(
+            model_dir,
+            backend=settings.get("embedder.backend"),
+            cache_dir=settings.cache_dir,
+            shipped=settings.models_dirs,
+        )
 
     def warm_up(self) -> None:
         self._load()

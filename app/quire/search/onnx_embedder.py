@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +57,8 @@ def export(model_dir: Path, target: Path, quantized: bool) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     model = _Encoder(AutoModel.from_pretrained(str(model_dir))).eval()
     sample = tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt")
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on shapes are for model authors
         fp32 = Path(tmp) / "fp32.onnx"
         int8 = Path(tmp) / "int8.onnx"
         torch.onnx.export(
