@@ -149,7 +149,7 @@ def run_bench(
 
         if "memory" in options.sections:
             say("memory: peak RSS importing two corpus sizes")
-            figures.update(system.measure_import_memory(work, [20, 40] if quick else [150, 300]))
+            figures.update(system.measure_import_memory(work, [20, 40] if quick else [500, 1000]))
     return figures
 
 
