@@ -337,12 +337,20 @@ def cmd_sync(args: argparse.Namespace, settings: Any) -> int:
 def cmd_remove(args: argparse.Namespace, settings: Any) -> int:
     from quire.core import Quire
 
-    dropped = Quire(settings).remove(args.paths)
+    quire = Quire(settings)
+    dropped = quire.remove(args.paths)
     for path in dropped:
         print(f"removed {path}")
     if not dropped:
         print("quire remove: none of those paths are in the library", file=sys.stderr)
         return 1
+    returning = [p for p in dropped if quire.catalog.library_folder_of(p)]
+    if returning:
+        print(
+            f"quire remove: {len(returning)} of these are still in a library folder: the next refresh "
+            "brings them back (move them out of the folder, or remove the folder)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -42,9 +42,11 @@ def test_folder_is_remembered_and_refresh_follows_its_files(tmp_path: Path, quir
     otters = _note(notes / "otters.md", "Otters hold hands while they sleep in the kelp.")
     kiln = _note(notes / "deep" / "kiln.md", "The pottery kiln fires at 1240 degrees on Thursdays.")
     single = _note(tmp_path / "loose.md", "A loose note about the bicycle's brake pads.")
+    (notes / "broken.pdf").write_bytes(b"%PDF-1.4 not really a PDF\n" * 20)
     quire = Quire(Settings.load(quire_home))
     first = quire.ingest([notes, single])
-    assert first.added == 3 and not first.failed
+    assert first.added == 3 and [Path(f.path).name for f in first.failed] == ["broken.pdf"]
+    assert not quire.folder_changes()  # a failed file is not retried until it changes
     assert quire.folders() == [str(notes)]  # folders only; a file named alone is not a folder
     quire.ingest([notes / "deep"])  # inside a library folder: already covered
     assert quire.folders() == [str(notes)]
@@ -53,8 +55,11 @@ def test_folder_is_remembered_and_refresh_follows_its_files(tmp_path: Path, quir
     otters.write_text("# otters\n\nSea otters keep a favourite stone in a pouch under the arm.\n")
     kiln.unlink()
     single.write_text("# loose\n\nChanged, but not in a library folder.\n")
+    changes = quire.folder_changes()  # the stat-only look the app takes before refreshing
+    assert (changes.new, changes.changed, changes.gone) == ([str(comet)], [str(otters)], [str(kiln)])
     summary = quire.refresh()
-    assert (summary.added, summary.updated, summary.removed, summary.failed) == (1, 1, 1, [])
+    assert (summary.added, summary.updated, summary.removed) == (1, 1, 1)
+    assert not quire.folder_changes()
     indexed = _indexed(quire)
     assert set(indexed) == {"otters.md", "comet.md", "loose.md"}
     assert "favourite stone" in indexed["otters.md"]
@@ -62,7 +67,6 @@ def test_folder_is_remembered_and_refresh_follows_its_files(tmp_path: Path, quir
     assert _top(quire, "when does the comet come back") == "comet.md"
     assert all(Path(h.path).name != "kiln.md" for h in quire.search("pottery kiln temperature", k=5))
     assert quire.catalog.counts()["chunks"] == quire.store.count()
-    assert comet.exists()
 
     again = quire.refresh()  # nothing changed: nothing read
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
@@ -116,6 +120,10 @@ def test_cli_refresh_status_and_remove(
 
     _note(notes / "b.md", "Beta note about narwhals.")
     assert cli_main(["ingest", "--json"]) == 0  # no paths: refresh the library folders
+    assert json.loads(capsys.readouterr().out)["added"] == 1
+    assert cli_main(["remove", str(notes / "b.md")]) == 0
+    assert "still in a library folder" in capsys.readouterr().err
+    assert cli_main(["ingest", "--json"]) == 0  # ...and it comes back
     assert json.loads(capsys.readouterr().out)["added"] == 1
 
     assert cli_main(["remove", str(notes)]) == 0

@@ -328,9 +328,22 @@ class LibraryPanel(QWidget):
         for path in paths:
             self.rejected.pop(path, None)
         quire = self.quire
-        run_job(
-            lambda: quire.remove([Path(p) for p in paths]), lambda _: self.refresh(), self.show_error, self
-        )
+
+        def remove() -> list[str]:
+            quire.remove([Path(p) for p in paths])
+            return [p for p in paths if quire.catalog.library_folder_of(p)]  # they come back
+
+        run_job(remove, self._removed, self.show_error, self)
+
+    def _removed(self, returning: list[str]) -> None:
+        self.refresh()
+        if returning:
+            names = ", ".join(Path(p).name for p in returning[:3]) + (" …" if len(returning) > 3 else "")
+            self.show_notice(
+                f"{names}: still in a library folder, so its next refresh brings them back. "
+                "Move them out of the folder to keep them out.",
+                error=False,
+            )
 
     def reveal_selected(self) -> None:
         for path in self.selected_paths()[:1]:
@@ -343,8 +356,11 @@ class LibraryPanel(QWidget):
             repolish(widget)
 
     def show_error(self, message: str) -> None:
+        self.show_notice(message, error=True)
+
+    def show_notice(self, message: str, error: bool) -> None:
         self.notice.setText(message)
-        self.notice.setProperty("error", True)
+        self.notice.setProperty("error", error)
         repolish(self.notice)
         self.notice_box.show()
 
