@@ -157,7 +157,7 @@ class Quire:
                 wanted, missing = self._library_folders()
             self._reconcile()
             pending = [Path(p) for p in self.catalog.pending_imports() if Path(p) not in wanted]
-            summary = self._ingestor().run(wanted + pending, progress, cancel)
+            summary = self._ingestor().run(wanted + pending, progress, cancel, retry_failed=bool(paths))
         self._push_if_online()
         return replace(summary, failed=[*summary.failed, *missing]) if missing else summary
 

@@ -68,8 +68,11 @@ def test_folder_is_remembered_and_refresh_follows_its_files(tmp_path: Path, quir
     assert all(Path(h.path).name != "kiln.md" for h in quire.search("pottery kiln temperature", k=5))
     assert quire.catalog.counts()["chunks"] == quire.store.count()
 
-    again = quire.refresh()  # nothing changed: nothing read
-    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
+    again = quire.refresh()  # nothing changed: nothing read, not even the file that failed
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 3)
+    assert again.failed == [] and summary.failed == []
+    retried = quire.ingest([notes / "broken.pdf"])  # named by the user: read again
+    assert [Path(f.path).name for f in retried.failed] == ["broken.pdf"]
 
 
 def test_changes_made_during_an_import_are_picked_up_by_the_next_refresh(

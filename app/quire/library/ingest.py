@@ -146,12 +146,15 @@ class Ingestor:
         paths: list[Path],
         progress: Callable[[IngestProgress], None] | None = None,
         cancel: threading.Event | None = None,
+        retry_failed: bool = True,
     ) -> IngestSummary:
+        """`retry_failed=False` (a refresh of the library folders) leaves files that failed before
+        and have not changed since alone: a file that timed out is not read again at every change."""
         started = time.perf_counter()
         cancel = cancel or threading.Event()
         report = progress or (lambda _event: None)
         self.catalog.add_pending_import([str(p) for p in paths])
-        plan = self._plan(paths)
+        plan = self._plan(paths, retry_failed)
         removed = self._drop_deleted(plan.folders)
         added = updated = chunks = pages = 0
         failed = list(plan.failed)
@@ -257,7 +260,7 @@ class Ingestor:
     def _timeout(self, size: int) -> float:
         return self.options.file_timeout_s + size / 1e6  # a second more per MB
 
-    def _plan(self, paths: list[Path]) -> _Plan:
+    def _plan(self, paths: list[Path], retry_failed: bool = True) -> _Plan:
         files, failed, skipped, folders = scan(paths)
         plan = _Plan(failed=failed, skipped=skipped, folders=folders)
         limit = self.options.max_file_mb * 1024 * 1024
@@ -273,7 +276,7 @@ class Ingestor:
                 known = self.catalog.file(str(path))
                 if (
                     known
-                    and known.state == "indexed"
+                    and (known.state == "indexed" or (known.state == "failed" and not retry_failed))
                     and known.size == stat.st_size
                     and known.mtime_ns == stat.st_mtime_ns
                 ):
