@@ -29,16 +29,21 @@ APP_NAME = "Quire"
 BUNDLE_ID = "org.quire.Quire"
 
 # Modules the app never imports (traced from `ingest`, `ask`, `search`, `status` and the GUI) that
-# dependencies pull in: chromadb's server and Kubernetes client, its ONNX default embedder (Quire
-# embeds itself), llama-cpp-python's server, torch's TensorBoard and C++ extension builder, dev tools.
+# dependencies pull in: chromadb's server and Kubernetes client, llama-cpp-python's server, dev
+# tools; and torch with sentence-transformers: the app embeds with the ONNX export of the model
+# (made at build time and shipped in models/), which is half the bundle's size less.
 EXCLUDES = [
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "scipy",
+    "sklearn",
+    "onnx",
     "tkinter",
     "IPython",
     "matplotlib",
     "pandas",
     "tensorboard",
-    "torch.utils.tensorboard",
-    "torch.utils.cpp_extension",
     "kubernetes",
     "uvicorn",
     "uvloop",
@@ -80,17 +85,6 @@ EXCLUDES = [
 
 # Files dependencies ship that a user never needs: headers, C++ test binaries, CMake files, stubs.
 DROP_PATTERNS = [
-    "torch/include/*",
-    "torch/test/*",
-    "torch/bin/*Test",
-    "torch/bin/test_*",
-    "torch/bin/protoc*",
-    "torch/bin/*.pt",
-    "torch/share/*",
-    "torch/lib/*test*",
-    "torch/lib/libbackend_with_compiler*",
-    "torch/lib/libaoti_custom_ops*",
-    "torch/utils/tensorboard/*",
     "*.pyi",
     "*.h",
     "*.hpp",
@@ -137,7 +131,7 @@ DROP_PATTERNS = [
     "libXext.so*",
     "libXfixes.so*",
     "libXrender.so*",
-    # CUDA runtimes found on the build machine through ctypes look-ups: Quire ships CPU torch.
+    # CUDA runtimes a build machine's libraries may find through ctypes look-ups.
     "libcudart*",
     "libcublas*",
     "libcudnn*",
@@ -145,42 +139,12 @@ DROP_PATTERNS = [
     "libnccl*",
 ]
 
-# transformers: the bundled MiniLM is a BERT; these are the model packages sentence-transformers
-# touches while loading it (traced). The other ~400 model families are 17 MB compressed.
-TRANSFORMERS_MODELS_KEPT = {
-    "auto",
-    "bert",
-    "align",
-    "blenderbot",
-    "blenderbot_small",
-    "encoder_decoder",
-    "longt5",
-    "m2m_100",
-    "marian",
-    "moonshine",
-    "mt5",
-    "paligemma",
-    "pegasus",
-    "pegasus_x",
-    "prophetnet",
-    "switch_transformers",
-    "t5",
-    "t5gemma",
-    "t5gemma2",
-    "timm_wrapper",
-    "udop",
-    "umt5",
-    "whisper",
-}
 # oci: the SDK loads service packages lazily; Quire's provider uses Generative AI inference, and the
 # SDK's auth and pagination code imports these few. The other ~190 services are 45 MB compressed.
 OCI_SERVICES_KEPT = {"generative_ai_inference", "dns", "object_storage", "work_requests", "identity"}
 
-# Read through importlib.metadata at run time (version checks in transformers and friends).
+# Read through importlib.metadata at run time (version checks in the libraries).
 METADATA = [
-    "torch",
-    "transformers",
-    "sentence-transformers",
     "tokenizers",
     "huggingface-hub",
     "safetensors",
@@ -207,25 +171,27 @@ def _package_dir(name: str) -> Path:
 
 
 def unused_subpackages() -> list[str]:
-    """transformers model families and oci services the app never loads (see the *_KEPT sets)."""
-    models = _package_dir("transformers.models")
-    unused = [
-        f"transformers.models.{d.name}"
-        for d in models.iterdir()
-        if d.is_dir() and (d / "__init__.py").exists() and d.name not in TRANSFORMERS_MODELS_KEPT
-    ]
+    """oci services the app never loads (see OCI_SERVICES_KEPT)."""
     oci = _package_dir("oci")
-    unused += [
+    return [
         f"oci.{d.name}"
         for d in oci.iterdir()
         if (d / "models").is_dir() and d.name not in OCI_SERVICES_KEPT  # a service: client + models
     ]
-    return unused
 
 
 def _dropped(dest: str) -> bool:
     dest = dest.replace("\\", "/")
     return any(fnmatch.fnmatch(dest, pattern) for pattern in DROP_PATTERNS)
+
+
+def embedder_exports() -> list[Path]:
+    """The embedder's ONNX exports (fp32 and int8) that `make models` made: the bundle has no torch
+    to make them at run time."""
+    found = sorted(DEFAULT_MODEL.parent.glob("*.onnx"))
+    if len(found) < 2:
+        raise SystemExit("the embedder's ONNX exports are missing from models/: run `make models` first")
+    return found
 
 
 def data_files() -> list[tuple[str, str]]:
@@ -234,7 +200,7 @@ def data_files() -> list[tuple[str, str]]:
         raise SystemExit(f"{DEFAULT_MODEL} is missing: run `make models` first")
     datas = [
         (str(DEFAULT_MODEL), "models"),
-        *[(str(onnx), "models") for onnx in sorted(DEFAULT_MODEL.parent.glob("*-fp32.onnx"))],
+        *[(str(onnx), "models") for onnx in embedder_exports()],
         (str(ROOT / "resources" / "quire.svg"), "resources"),
     ]
     qss = ROOT / "resources" / "quire.qss"

@@ -160,12 +160,18 @@ def test_bundle_holds_what_the_app_needs_and_not_more(bundle: dict[str, Any]) ->
     assert (internal / "PySide6" / "Qt" / "plugins" / "iconengines" / "libqsvgicon.so").is_file()
     libraries = [p.name for p in internal.rglob("*.so*")]
     unwanted = re.compile(
-        r"Qt6(Qml|Quick|WebEngine|3D|Multimedia|Designer|Charts)|libtorch_cuda|libcudart|libnccl|libgtk-3"
+        r"Qt6(Qml|Quick|WebEngine|3D|Multimedia|Designer|Charts)|libtorch|libcudart|libnccl|libgtk-3"
     )
     assert not [name for name in libraries if unwanted.search(name)]
     packages = {p.name for p in internal.iterdir() if p.is_dir()}
-    assert not packages & {"kubernetes", "onnxruntime", "uvicorn", "fastapi", "tensorboard", "pytest", "mypy"}
-    assert not (internal / "torch" / "test").exists() and not (internal / "torch" / "include").exists()
+    assert not packages & {"kubernetes", "uvicorn", "fastapi", "tensorboard", "pytest", "mypy"}
+    # the embedder runs from its ONNX exports (fp32 default, int8 a setting), without torch
+    assert not packages & {"torch", "transformers", "sentence_transformers", "scipy"}
+    assert "onnxruntime" in packages
+    assert [p.name.rsplit("-", 1)[1] for p in sorted((internal / "models").glob("*.onnx"))] == [
+        "fp32.onnx",
+        "int8.onnx",
+    ]
 
     sizes = {p.name: _size(p) for p in internal.iterdir()}
     sizes["(executable, with the compressed Python modules)"] = APP.stat().st_size

@@ -84,9 +84,15 @@ class Embedder:
             if self._model is None:
                 offline_environment()
                 # Heavy imports here, not at module level: the window and CLI start fast.
-                import torch
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
+                try:
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as hf_logging
+                except ImportError:  # the desktop app ships the ONNX exports, not torch
+                    raise ModelError(
+                        "the torch embedder is not part of this installation: set embedder.backend "
+                        "to onnx (the default) or onnx-int8"
+                    ) from None
 
                 hf_logging.disable_progress_bar()  # no "Loading weights" bar in the terminal
 
