@@ -3,27 +3,37 @@ costs that one file (stopped after a timeout, reported as failed), never the who
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from quire.errors import LoaderError
-from quire.library.loaders import LoadedDocument
+from quire.library.loaders import OUT_OF_MEMORY, LoadedDocument
 
 log = logging.getLogger(__name__)
 
-CHILD_MEMORY_LIMIT = 6 * 1024**3  # bytes of address space a parser may use (Linux only)
+
+def default_memory_limit() -> int:
+    """Bytes of address space a parser may use (enforced on Linux): half the machine's memory,
+    between 2 and 6 GiB, so a hostile file cannot push a small laptop into swap."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        physical = 8 * 1024**3
+    return max(2 * 1024**3, min(6 * 1024**3, physical // 2))
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, memory_limit: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if sys.platform.startswith("linux"):
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_LIMIT, CHILD_MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     # Parsers' warnings (pypdf, fontTools) go nowhere near the user's terminal.
     logging.basicConfig(level=logging.ERROR, handlers=[logging.NullHandler()])
     from quire.library.loaders import load_document
@@ -37,32 +47,43 @@ def _serve(conn: Connection) -> None:
             conn.send(("ok", load_document(Path(request))))
         except LoaderError as exc:
             conn.send(("error", exc.reason))
-        except MemoryError:
-            conn.send(("error", "too large to read: the parser ran out of memory"))
+            if exc.reason.startswith(OUT_OF_MEMORY):
+                return  # a fresh reader for the next file: this one's heap may stay bloated
+        except MemoryError:  # e.g. while pickling a huge document for the pipe
+            conn.send(("error", f"{OUT_OF_MEMORY} ({memory_limit / 2**30:.0f} GB limit)"))
+            return
 
 
 class ReaderProcess:
     """One worker process fed through a pipe; requests are answered in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_limit: int | None = None) -> None:
+        self.memory_limit = memory_limit or default_memory_limit()
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._ctx = multiprocessing.get_context(method)
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self.in_flight: list[str] = []
 
-    def _ensure(self) -> Connection:
-        if self._proc is None or not self._proc.is_alive() or self._conn is None:
-            parent, child = self._ctx.Pipe()
-            self._proc = self._ctx.Process(target=_serve, args=(child,), daemon=True)  # type: ignore[attr-defined]
-            self._proc.start()
-            child.close()
-            self._conn = parent
-        return self._conn
+    def _start(self) -> Connection:
+        parent, child = self._ctx.Pipe()
+        self._proc = self._ctx.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(child, self.memory_limit), daemon=True
+        )
+        self._proc.start()
+        child.close()
+        self._conn = parent
+        return parent
 
     def submit(self, path: str) -> None:
-        self._ensure().send(path)
+        conn = self._conn
+        idle_and_dead = not self.in_flight and (self._proc is None or not self._proc.is_alive())
+        if conn is None or idle_and_dead:
+            self.close()
+            conn = self._start()
         self.in_flight.append(path)
+        with contextlib.suppress(OSError):  # it died with requests queued: result() reports it, sends again
+            conn.send(path)
 
     def result(self, timeout: float) -> LoadedDocument:
         """The oldest request's document; LoaderError if it failed, hung or crashed the reader."""
@@ -77,10 +98,15 @@ class ReaderProcess:
                 raise LoaderError(path, f"reading took over {timeout:.0f} s and was stopped")
             status, payload = conn.recv()
         except (EOFError, OSError, ConnectionError):
-            code = self._proc.exitcode if self._proc is not None else None
+            proc = self._proc
+            if proc is not None:
+                proc.join(timeout=2)  # reap it, so the exit code says how it died
+            code = proc.exitcode if proc is not None else None
             self._restart()
-            raise LoaderError(path, f"the file crashed the reader (exit code {code})") from None
+            raise LoaderError(path, crash_reason(code)) from None
         if status == "error":
+            if payload.startswith(OUT_OF_MEMORY):  # the reader exits after this: start a fresh one
+                self._restart()
             raise LoaderError(path, payload)
         return payload
 
@@ -101,3 +127,17 @@ class ReaderProcess:
             self._conn.close()
         self._proc = None
         self._conn = None
+
+
+def crash_reason(code: int | None) -> str:
+    """What a reader's death means to the user. SIGKILL from outside is the system's out-of-memory
+    killer (a timeout is reported before it is killed); other signals are parser crashes."""
+    if code == -signal.SIGKILL:
+        return "too large to read: the system stopped the reader (out of memory)"
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the file crashed the reader ({name}); it may be damaged"
+    return f"the file crashed the reader (exit code {code}); it may be damaged"
