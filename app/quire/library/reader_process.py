@@ -46,11 +46,13 @@ def _serve(conn: Connection, memory_limit: int) -> None:
         try:
             conn.send(("ok", load_document(Path(request))))
         except LoaderError as exc:
-            conn.send(("error", exc.reason))
-            if exc.reason.startswith(OUT_OF_MEMORY):
-                return  # a fresh reader for the next file: this one's heap may stay bloated
+            if not exc.reason.startswith(OUT_OF_MEMORY):
+                conn.send(("error", exc.reason))
+                continue
+            conn.send(("error", f"{OUT_OF_MEMORY} (limit {memory_limit / 2**20:,.0f} MB)"))
+            return  # a fresh reader for the next file: this one's heap may stay bloated
         except MemoryError:  # e.g. while pickling a huge document for the pipe
-            conn.send(("error", f"{OUT_OF_MEMORY} ({memory_limit / 2**30:.0f} GB limit)"))
+            conn.send(("error", f"{OUT_OF_MEMORY} (limit {memory_limit / 2**20:,.0f} MB)"))
             return
 
 
