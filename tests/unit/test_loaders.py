@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import hostile
 from fixtures import make_blank_pdf, make_pdf, make_pptx
 from quire.errors import LoaderError
 from quire.library.loaders import load_document, markdown_sections, unsupported_reason
@@ -125,3 +128,84 @@ def test_unsupported_types_say_why() -> None:
     assert unsupported_reason(Path("a.pdf")) is None
     assert "save it as .pptx" in (unsupported_reason(Path("old.ppt")) or "")
     assert "Quire reads .md, .txt, .pdf and .pptx" in (unsupported_reason(Path("x.xyz")) or "")
+
+
+# Hostile files (tests/hostile.py); the end-to-end versions are in integration/test_hostile_files.py
+
+
+def test_heading_followed_by_a_run_of_spaces_is_linear(tmp_path: Path) -> None:
+    """The old heading pattern backtracked cubically: 2,000 spaces after a title took 21 s."""
+    path = tmp_path / "spaced.md"
+    path.write_text("# Title" + " " * 200_000 + "x ##\nbody\n")
+    started = time.perf_counter()
+    sections = load_document(path).sections
+    assert time.perf_counter() - started < 5
+    assert sections[0].heading == "Title" + " " * 200_000 + "x"
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (hostile.text_utf16_odd_length, "High water at 06:12, low water at 12:30.\n\ufffd"),
+        (hostile.text_utf16_lone_surrogate, "Berth 4 is free\ufffd until Friday."),
+        (hostile.text_utf16_no_bom, "The red buoy marks the port side of the channel."),
+    ],
+)
+def test_broken_and_bomless_utf16_notes_are_read(tmp_path: Path, make: Any, words: str) -> None:
+    section = load_document(make(tmp_path / "note.md")).sections[0]
+    assert words in section.text
+    section.text.encode("utf-8")  # no lone surrogate reaches the catalog
+
+
+def test_binary_behind_a_utf16_mark_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "blob.txt"
+    path.write_bytes(b"\xff\xfe" + (bytes(range(1, 256)) + bytes(64)) * 8)  # binary: runs of zeros
+    with pytest.raises(LoaderError, match="binary data or broken UTF-16 text"):
+        load_document(path)
+
+
+def test_pptx_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
+    bomb = hostile.pptx_zip_bomb(tmp_path / "bomb.pptx", 2 * hostile.GIB)
+    started = time.perf_counter()
+    with pytest.raises(
+        LoaderError, match=r"zip bomb: ppt/media/image1.png would unpack from 2.0 MB to 2.0 GB"
+    ):
+        load_document(bomb)
+    assert time.perf_counter() - started < 2  # python-pptx alone took 21 s and 4 GB on it
+
+
+def test_pptx_member_lying_about_its_size_is_not_inflated(tmp_path: Path) -> None:
+    """A slide that declares 1 KB and inflates to 1 GB: read in bounded steps, it fails its CRC."""
+    import resource
+
+    deck = hostile.pptx_lying_bomb_slide(tmp_path / "liar.pptx", hostile.GIB)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(LoaderError, match="damaged .pptx .Bad CRC-32"):
+        load_document(deck)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200  # zipfile's whole-member read inflated up to 2 GiB before trimming
+
+
+def test_encrypted_deck_says_so(tmp_path: Path) -> None:
+    with pytest.raises(LoaderError, match="password-protected"):
+        load_document(hostile.pptx_encrypted(tmp_path / "locked.pptx"))
+
+
+def test_pdf_bomb_and_maze_fail_with_their_cause(tmp_path: Path) -> None:
+    with pytest.raises(LoaderError, match="page 1: too large to read: .* decompression bomb"):
+        load_document(hostile.pdf_flate_bomb(tmp_path / "bomb.pdf"))
+    with pytest.raises(LoaderError, match="page 1: nested too deeply to read"):
+        load_document(hostile.pdf_deep_content(tmp_path / "maze.pdf"))
+
+
+def test_active_content_is_read_as_text_and_never_acted_on(tmp_path: Path) -> None:
+    """Links, scripts, launch actions, linked images and external entities point at a TEST-NET
+    address: the network guard fails any connection this process makes, the marker any launch."""
+    url, marker = "http://198.51.100.7", tmp_path / "launched"
+    pdf = load_document(hostile.pdf_with_actions(tmp_path / "a.pdf", url, marker))
+    deck = load_document(hostile.pptx_external_links(tmp_path / "l.pptx", url))
+    assert [(s.page, s.text) for s in pdf.sections] == [
+        (1, "The harbour timetable lists the evening ferry at nine.")
+    ]
+    assert deck.sections[0].slide == 1 and "See the tide tables." in deck.sections[0].text
+    assert not marker.exists()

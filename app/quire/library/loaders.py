@@ -343,6 +343,8 @@ def _check_zip(path: Path) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise LoaderError(path, f"damaged .pptx ({_brief(exc)})") from None
+    except NotImplementedError as exc:  # a zip version or method Python does not read
+        raise LoaderError(path, f"unsupported kind of zip archive ({_brief(exc)})") from None
     if len(members) > PPTX_MAX_MEMBERS:
         raise LoaderError(
             path, f"too large to read: {len(members):,} parts in one deck (limit {PPTX_MAX_MEMBERS:,})"
