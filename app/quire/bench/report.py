@@ -90,7 +90,8 @@ def table(figures: dict[str, Any]) -> str:
         "References: sentence-transformers' own fp32 encode of the same chunks; llama.cpp's `llama-bench` "
         "built from the llama.cpp that llama-cpp-python vendors "
         f"({figures.get('native_binary', 'not run')}), "
-        f"same model ({figures.get('local_model')}), {figures.get('local_threads')} threads."
+        f"same model ({figures.get('local_model')}), {figures.get('local_threads')} threads; its decode "
+        "runs with the prompt already in the context (`-d`), as Quire's does."
     )
     stamp = datetime.date.today().isoformat()
     return "\n".join(
