@@ -90,7 +90,22 @@ def measure_native(binary: Path, model: Path, threads: int, prompt_tokens: int) 
         "native_decode_tok_s": ["-p", "0", "-n", str(DECODE_TOKENS), "-d", str(prompt_tokens)],
     }
     for key, shape in runs.items():
-        command = [str(binary), "-m", str(model), "-t", str(threads), *shape, "-r", "3", "-o", "json"]
+        # flash attention off, as llama-cpp-python runs the model (llama-bench's "auto" turns it on,
+        # which decodes 10% slower at this depth on a CPU)
+        command = [
+            str(binary),
+            "-m",
+            str(model),
+            "-t",
+            str(threads),
+            "-fa",
+            "0",
+            *shape,
+            "-r",
+            "3",
+            "-o",
+            "json",
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True)
             figures[key] = round(json.loads(done.stdout)[0]["avg_ts"], 1)
