@@ -41,12 +41,23 @@ def machine() -> dict[str, Any]:
     import psutil
 
     return {
-        "machine_cpu": platform.processor() or platform.machine(),
+        "machine_cpu": _cpu_name(),
         "machine_cores": psutil.cpu_count(logical=False),
         "machine_threads": psutil.cpu_count(),
         "machine_memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "machine_os": platform.platform(terse=True),
     }
+
+
+def _cpu_name() -> str:
+    try:  # Linux names the CPU model here; platform.processor() is empty there
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def run_bench(
@@ -103,6 +114,9 @@ def run_bench(
             raw = figures.get(f"embed_{quire.embedder.backend.replace('-', '_')}_chunks_per_s")
             figures["embed_chunks_per_s"] = raw  # the backend in use (the names DESIGN.md gives)
             figures["pipeline_to_raw_ratio"] = _ratio(figures["ingest_chunks_per_s"], raw)
+            figures["onnx_to_torch_ratio"] = _ratio(
+                figures.get("embed_onnx_chunks_per_s"), figures.get("embed_torch_chunks_per_s")
+            )
             figures["onnx_int8_to_torch_ratio"] = _ratio(
                 figures.get("embed_onnx_int8_chunks_per_s"), figures.get("embed_torch_chunks_per_s")
             )

@@ -77,7 +77,7 @@ def find_llama_bench(given: Path | None) -> Path | None:
         return given if given.is_file() else None
     version = importlib.metadata.version("llama_cpp_python")
     built = Path("build") / "llama-bench" / version / "bin" / "llama-bench"
-    return built.resolve() if built.is_file() else None
+    return built if built.is_file() else None
 
 
 def measure_native(binary: Path, model: Path, threads: int, prompt_tokens: int) -> dict[str, Any]:
