@@ -6,7 +6,6 @@ that crashes is a failed check, never a traceback. Nothing here creates the data
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
@@ -307,7 +306,9 @@ def _default_model(settings: Settings, found: list[Any]) -> Check:
     if path.name != DEFAULT_MODEL_FILE:
         return Check("local model", OK, f"{path} (your choice; no recorded checksum)")
     started = time.perf_counter()
-    digest = _sha256(path)
+    from quire.library.ingest import sha256_file
+
+    digest = sha256_file(path)
     took = time.perf_counter() - started
     if digest != DEFAULT_MODEL_SHA256:
         return Check(
@@ -318,14 +319,6 @@ def _default_model(settings: Settings, found: list[Any]) -> Check:
             f"delete {path} and {REFETCH}",
         )
     return Check("local model", OK, f"{path}, SHA-256 matches ({took:.1f} s)")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _embedder(settings: Settings, quick: bool) -> Check:

@@ -12,12 +12,12 @@ import statistics
 import subprocess
 import sys
 import tarfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from quire.bench.system import WINDOW_SHOWN, seconds_to_line
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -40,7 +40,6 @@ pytestmark = [
 ]
 
 # Qt logs this when a top-level window is handed to the window system (shown).
-WINDOW_SHOWN = re.compile(r"QWidgetWindow\(.*\) to true via QWidgetWindow::setNativeWindowVisibility")
 STARTUP_RUNS = 3
 STARTUP_BUDGET_S = 20.0  # generous: CI machines are slow; the figures themselves go to the report
 
@@ -121,22 +120,9 @@ def test_screenshot_of_the_main_window(library: Path) -> None:
 
 
 def _seconds_to_window(argv: list[str], env: dict[str, str], timeout: float = 60) -> float:
-    """From starting the process to Qt showing its first top-level window."""
+    """From starting the process to Qt showing its first top-level window (as `quire bench` times it)."""
     env = {**env, "QT_LOGGING_RULES": "qt.widgets.showhide.debug=true"}
-    started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    killer = threading.Timer(timeout, proc.kill)
-    killer.start()
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if WINDOW_SHOWN.search(line):
-                return time.monotonic() - started
-        raise AssertionError(f"no window within {timeout} s (exit code {proc.wait()})")
-    finally:
-        killer.cancel()
-        proc.kill()
-        proc.wait(timeout=30)
+    return seconds_to_line(argv, env, WINDOW_SHOWN, timeout)
 
 
 def test_startup_time_to_window(library: Path) -> None:

@@ -25,7 +25,7 @@ def quire_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "quire", *args]
 
 
-def _time_to_line(argv: list[str], env: dict[str, str], pattern: re.Pattern[str], timeout: float) -> float:
+def seconds_to_line(argv: list[str], env: dict[str, str], pattern: re.Pattern[str], timeout: float) -> float:
     started = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     killer = threading.Timer(timeout, proc.kill)
@@ -69,7 +69,7 @@ def measure_startup(home: Path, runs: int = 3) -> dict[str, Any]:
     )
     figures: dict[str, Any] = {}
     try:
-        shown = [_time_to_line(quire_command("gui"), env, WINDOW_SHOWN, 120) for _ in range(runs)]
+        shown = [seconds_to_line(quire_command("gui"), env, WINDOW_SHOWN, 120) for _ in range(runs)]
         figures["startup_window_s"] = round(statistics.median(shown), 2)
         first = [
             _time_to_output(quire_command("ask", "What was measured about tidal energy?"), env, 300)
