@@ -56,7 +56,8 @@ def run_gui(screenshot: Path | None = None) -> int:
 
     offline_environment()
     try:
-        setup_logging(Settings.load().log_dir)
+        settings = Settings.load()
+        setup_logging(settings.log_dir, settings.get("logging.level"), settings.get("logging.prompts"))
     except Exception as exc:  # a broken config.toml is reported in the window, not here
         log.warning("logging not set up: %s", exc)
     app = make_app()
