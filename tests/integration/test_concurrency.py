@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -40,6 +41,21 @@ def _writer_started(home: Path, proc: subprocess.Popen[bytes], timeout: float = 
     while (holder(home) or {}).get("pid") != proc.pid:
         assert proc.poll() is None, "the import ended before the test could meet it"
         assert time.monotonic() < deadline, "the import never took the writer lock"
+        time.sleep(0.05)
+
+
+def _import_recorded(home: Path, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    """Wait until the writer has written down what it imports (so a new run can finish it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with sqlite3.connect(f"file:{home / 'catalog.sqlite3'}?mode=ro", uri=True, timeout=5) as db:
+                if db.execute("SELECT count(*) FROM pending_imports").fetchone()[0]:
+                    return
+        except sqlite3.Error:
+            pass  # not created yet
+        assert proc.poll() is None, "the import ended before the test could meet it"
+        assert time.monotonic() < deadline, "the import never recorded its work"
         time.sleep(0.05)
 
 
@@ -111,6 +127,7 @@ def test_lock_dies_with_a_killed_writer(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     _writer_started(home, proc)
+    _import_recorded(home, proc)  # killed before that, there is nothing to resume: the user runs it again
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert holder(home) is None
