@@ -23,7 +23,7 @@ def _median(values: list[float], digits: int = 3) -> float | None:
     return round(statistics.median(values), digits) if values else None
 
 
-def _answer(quire: Any, question: str, hits: list[Any], provider: Any, max_tokens: int) -> Any:
+def _answer(question: str, hits: list[Any], provider: Any, max_tokens: int) -> Any:
     stream = AnswerStream(question, hits, [provider], max_tokens=max_tokens, temperature=0.0)
     return stream.result()
 
@@ -48,13 +48,13 @@ def measure_local(quire: Any, runs: int) -> dict[str, Any]:
     for n in range(runs):
         topic = TOPICS[n % len(TOPICS)]
         hits = quire.search(f"What was measured about {topic}?", 4)
-        first = _answer(quire, f"What was measured about {topic}?", hits, provider, 64)
+        first = _answer(f"What was measured about {topic}?", hits, provider, 64)
         m = first.metrics
         if m.ttft_s:
             cold.append(m.ttft_s)
             prompt_rate.append(m.prompt_tokens / m.ttft_s)
             prompt_tokens.append(m.prompt_tokens)
-        follow_up = _answer(quire, LONG_ANSWER, hits, provider, DECODE_TOKENS)
+        follow_up = _answer(LONG_ANSWER, hits, provider, DECODE_TOKENS)
         if follow_up.metrics.ttft_s:
             warm.append(follow_up.metrics.ttft_s)
         if follow_up.metrics.tokens_per_s:
@@ -132,7 +132,7 @@ def measure_remote(quire: Any, runs: int) -> dict[str, Any]:
         for n in range(runs):
             question = f"What was measured about {TOPICS[n % len(TOPICS)]}?"
             try:
-                answer = _answer(quire, question, quire.search(question, 4), provider, DECODE_TOKENS)
+                answer = _answer(question, quire.search(question, 4), provider, DECODE_TOKENS)
             except QuireError as exc:
                 figures[f"{name}_error"] = str(exc)
                 break

@@ -4,12 +4,14 @@ shown, launch to the first token of an answer, and peak memory while importing c
 
 from __future__ import annotations
 
+import contextlib
 import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,39 +27,37 @@ def quire_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "quire", *args]
 
 
-def seconds_to_line(argv: list[str], env: dict[str, str], pattern: re.Pattern[str], timeout: float) -> float:
-    started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+@contextlib.contextmanager
+def _running(argv: list[str], env: dict[str, str], timeout: float, **pipes: Any) -> Iterator[Any]:
+    """The process, killed after `timeout` seconds and in any case once the caller is done."""
+    proc = subprocess.Popen(argv, env=env, **pipes)
     killer = threading.Timer(timeout, proc.kill)
     killer.start()
     try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if pattern.search(line):
-                return time.monotonic() - started
-        raise RuntimeError(f"{' '.join(argv)}: no window within {timeout:.0f} s (exit code {proc.wait()})")
+        yield proc
     finally:
         killer.cancel()
         proc.kill()
         proc.wait(timeout=30)
+
+
+def seconds_to_line(argv: list[str], env: dict[str, str], pattern: re.Pattern[str], timeout: float) -> float:
+    started = time.monotonic()
+    with _running(argv, env, timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        for line in proc.stderr:
+            if pattern.search(line):
+                return time.monotonic() - started
+        raise RuntimeError(f"{' '.join(argv)}: no window within {timeout:.0f} s (exit code {proc.wait()})")
 
 
 def _time_to_output(argv: list[str], env: dict[str, str], timeout: float) -> float:
     """Launch to the first byte on stdout (the first streamed token of `quire ask`)."""
     started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    killer = threading.Timer(timeout, proc.kill)
-    killer.start()
-    try:
-        assert proc.stdout is not None
+    with _running(argv, env, timeout, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         if not proc.stdout.read(1):
-            error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            error = proc.stderr.read().decode(errors="replace")
             raise RuntimeError(f"`quire ask` printed nothing: {error.strip()[-300:]}")
         return time.monotonic() - started
-    finally:
-        killer.cancel()
-        proc.kill()
-        proc.wait(timeout=30)
 
 
 def measure_startup(home: Path, runs: int = 3) -> dict[str, Any]:

@@ -69,49 +69,53 @@ class Embedder:
 
     def _load(self):  # type: ignore[no-untyped-def]
         with _LOAD_LOCK:
-            if self._model is None and self.backend.startswith("onnx"):
-                from quire.search.onnx_embedder import OnnxModel
-
-                offline_environment()
-                folder = self._model_dir or bundled_model_dir()
-                key = f"{folder}#{self.backend}"
-                if key not in _LOADED:
-                    assert self._cache_dir is not None
-                    quantized = self.backend == "onnx-int8"
-                    _LOADED[key] = OnnxModel(folder, self._cache_dir, quantized, self._threads, self._shipped)
-                    log.info("embedder loaded from %s (%s)", folder, self.backend)
-                self._model = _LOADED[key]
             if self._model is None:
                 offline_environment()
-                # Heavy imports here, not at module level: the window and CLI start fast.
-                try:
-                    import torch
-                    from sentence_transformers import SentenceTransformer
-                    from transformers.utils import logging as hf_logging
-                except ImportError:  # the desktop app ships the ONNX exports, not torch
-                    raise ModelError(
-                        "the torch embedder is not part of this installation: set embedder.backend "
-                        "to onnx (the default) or onnx-int8"
-                    ) from None
-
-                hf_logging.disable_progress_bar()  # no "Loading weights" bar in the terminal
-
-                if self._threads:
-                    torch.set_num_threads(self._threads)
                 folder = self._model_dir or bundled_model_dir()
-                if str(folder) not in _LOADED:
-                    try:
-                        _LOADED[str(folder)] = SentenceTransformer(str(folder), device="cpu")
-                    except Exception as exc:
-                        raise ModelError(f"{folder}: embedding model could not be loaded ({exc})") from exc
-                self._model = _LOADED[str(folder)]
-                model = self._model
-                measure = getattr(model, "get_embedding_dimension", None)  # renamed in ST 5
-                dim = measure() if measure else model.get_sentence_embedding_dimension()
-                if dim != self.dim:
-                    raise ModelError(f"{folder}: expected a {self.dim}-dim embedder, got {dim}")
-                log.info("embedder loaded from %s", folder)
+                if self.backend.startswith("onnx"):
+                    self._model = self._load_onnx(folder)
+                else:
+                    self._model = self._load_torch(folder)
             return self._model
+
+    def _load_onnx(self, folder: Path):  # type: ignore[no-untyped-def]
+        from quire.search.onnx_embedder import OnnxModel
+
+        key = f"{folder}#{self.backend}"
+        if key not in _LOADED:
+            assert self._cache_dir is not None
+            quantized = self.backend == "onnx-int8"
+            _LOADED[key] = OnnxModel(folder, self._cache_dir, quantized, self._threads, self._shipped)
+            log.info("embedder loaded from %s (%s)", folder, self.backend)
+        return _LOADED[key]
+
+    def _load_torch(self, folder: Path):  # type: ignore[no-untyped-def]
+        # Heavy imports here, not at module level: the window and CLI start fast.
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+        except ImportError:  # the desktop app ships the ONNX exports, not torch
+            raise ModelError(
+                "the torch embedder is not part of this installation: set embedder.backend "
+                "to onnx (the default) or onnx-int8"
+            ) from None
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar in the terminal
+        if self._threads:
+            torch.set_num_threads(self._threads)
+        if str(folder) not in _LOADED:
+            try:
+                _LOADED[str(folder)] = SentenceTransformer(str(folder), device="cpu")
+            except Exception as exc:
+                raise ModelError(f"{folder}: embedding model could not be loaded ({exc})") from exc
+        model = _LOADED[str(folder)]
+        measure = getattr(model, "get_embedding_dimension", None)  # renamed in ST 5
+        dim = measure() if measure else model.get_sentence_embedding_dimension()  # type: ignore[attr-defined]
+        if dim != self.dim:
+            raise ModelError(f"{folder}: expected a {self.dim}-dim embedder, got {dim}")
+        log.info("embedder loaded from %s", folder)
+        return model
 
     @classmethod
     def for_settings(cls, settings: Settings, model_dir: Path | None = None) -> Embedder:
