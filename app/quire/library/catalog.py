@@ -3,6 +3,7 @@ their chunks' text and where each came from, and an FTS5 full-text index over th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -130,6 +131,9 @@ class Catalog:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=NORMAL")
+            with contextlib.suppress(sqlite3.Error):  # without it, full-text search uses every word
+                # how many chunks hold each word (see _telling_words); per connection, in memory
+                db.execute("CREATE VIRTUAL TABLE temp.chunk_words USING fts5vocab(main, chunks_fts, row)")
             self._local.db = db
             with self._lock:
                 self._connections.append(db)
@@ -356,9 +360,6 @@ class Catalog:
         if size < COMMON_MIN or not words:
             return words
         try:
-            db.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_words USING fts5vocab(main, chunks_fts, row)"
-            )
             counts = dict(
                 db.execute(
                     f"SELECT term, doc FROM temp.chunk_words WHERE term IN ({','.join('?' * len(words))})",

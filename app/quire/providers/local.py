@@ -200,7 +200,7 @@ class LocalProvider:
             yield TokenEvent(prompt_tokens=max(0, llm.n_tokens - output), output_tokens=output)
 
 
-_FORMATTERS: dict[int, Any] = {}  # one compiled chat template per loaded model
+_FORMATTERS: dict[str, Any] = {}  # one compiled chat template per model file
 
 
 def _chat_prompt(llm: Any, messages: list[Message]) -> list[int] | None:
@@ -208,12 +208,12 @@ def _chat_prompt(llm: Any, messages: list[Message]) -> list[int] | None:
     template = llm.metadata.get("tokenizer.chat_template")
     if not template:
         return None
-    formatter = _FORMATTERS.get(id(llm))
+    formatter = _FORMATTERS.get(llm.model_path)
     if formatter is None:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         eos, bos = llm.token_eos(), llm.token_bos()
-        formatter = _FORMATTERS[id(llm)] = Jinja2ChatFormatter(
+        formatter = _FORMATTERS[llm.model_path] = Jinja2ChatFormatter(
             template=template,
             eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
             bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
