@@ -238,39 +238,65 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     from quire.core import Quire
 
     stream = Quire(settings).ask(args.question, args.provider, args.k, args.model)
+    quick = stream.quick
+    if not args.json and quick is not None and quick.sentences:
+        print(f"From your documents: {quick.text}\n")
+        sys.stdout.flush()
     for text in stream:
         if not args.json:
             sys.stdout.write(text)
             sys.stdout.flush()
     answer = stream.result()
     if args.json:
-        data = asdict(answer)
-        data["citations"] = [
-            {k: v for k, v in c.items() if k in {"n", "path", "page", "slide", "heading", "cited"}}
-            for c in data["citations"]
-        ]
-        print_json(data)
+        print_json(answer_json(answer, stream.timings))
     else:
-        print()
-        if answer.fallback_from:
-            print(
-                f"(answered by {answer.provider}: {answer.fallback_from} was unavailable: "
-                f"{stream.fallback_reason})"
-            )
-        if answer.error:
-            print(f"({answer.error})")
-        if answer.citations:
-            print("\nSources:")
-            for citation in answer.citations:
-                print(f"  {citation.label}")
-        m = answer.metrics
-        rate = f"{m.tokens_per_s:.1f} tok/s" if m.tokens_per_s else "– tok/s"
-        ttft = f"{m.ttft_s:.2f} s" if m.ttft_s is not None else "–"
-        print(
-            f"\n{answer.provider} · {answer.model} · TTFT {ttft} · {rate} · "
-            f"{m.output_tokens} tokens in {m.total_s:.2f} s"
-        )
+        print_answer_end(answer, stream.fallback_reason)
     return 1 if answer.error and not answer.partial else 0
+
+
+def answer_json(answer: Any, timings: dict[str, float]) -> dict[str, Any]:
+    """The ask JSON of DESIGN.md: the answer's record, the quick answer as {text, n}."""
+    data = asdict(answer)
+    data["citations"] = [
+        {k: v for k, v in c.items() if k in {"n", "path", "page", "slide", "heading", "cited", "quoted"}}
+        for c in data["citations"]
+    ]
+    data["quick_answer"] = answer.quick_answer.as_json() if answer.quick_answer else None
+    data["notice"] = answer.notice
+    data["timings"] = {k: round(v, 4) for k, v in timings.items()}
+    return data
+
+
+def print_answer_end(answer: Any, fallback_reason: str | None) -> None:
+    """After the streamed text: how it ended, what the check found, the sources and the figures."""
+    print()
+    if answer.notice:
+        print(f"({answer.notice})")
+    flagged = [s for s in answer.support if s.unsupported]
+    if answer.unsupported_answer:
+        print("\n! The numbers and names in this answer are not in your documents.")
+    for sentence in flagged:
+        marked = sentence.sentence
+        for term in sentence.unsupported:
+            marked = marked.replace(term, f"{term} [not found in your documents]", 1)
+        print(f"  check: {marked}")
+    if answer.fallback_from:
+        print(f"(answered by {answer.provider}: {answer.fallback_from} was unavailable: {fallback_reason})")
+    if answer.error:
+        print(f"({answer.error})")
+    if answer.citations:
+        used = [c for c in answer.citations if c.cited]
+        others = [c for c in answer.citations if not c.cited]
+        print("\nSources:")
+        for citation in used or others:
+            print(f"  {citation.label}")
+        if used and others:
+            print("  also retrieved: " + ", ".join(c.label for c in others))
+    m = answer.metrics
+    rate = f"{m.tokens_per_s:.1f} tok/s" if m.tokens_per_s else "– tok/s"
+    ttft = f"{m.ttft_s:.2f} s" if m.ttft_s is not None else "–"
+    figures = f"TTFT {ttft} · {rate} · {m.output_tokens} tokens in {m.total_s:.2f} s"
+    print(f"\n{answer.provider} · {answer.model} · {figures}")
 
 
 def cmd_status(args: argparse.Namespace, settings: Any) -> int:

@@ -17,7 +17,7 @@ from quire.errors import ConfigError
 # Every setting, with its default; the default's type is the setting's type.
 DEFAULTS: dict[str, Any] = {
     "store.backend": "chroma",  # chroma | oracle | auto
-    "retrieval.k": 4,
+    "retrieval.k": 6,  # passages retrieved and shown; the model reads the best 3-6 of them, by its size
     "retrieval.candidates": 40,  # per retriever, before fusion
     "ingest.max_file_mb": 200,
     "ingest.file_timeout_s": 180,  # a loader that takes longer is stopped and the file marked failed
@@ -34,8 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "providers.local.threads": 0,  # 0 = physical cores
     "providers.local.gpu_layers": -1,  # -1 = all layers when the build can offload
     "providers.local.context": 4096,
-    "providers.max_tokens": 512,
-    "providers.temperature": 0.2,
+    "providers.max_tokens": 0,  # longest answer in tokens; 0 = by the model's size (160 for the default)
+    "providers.temperature": -1.0,  # < 0 = by the model's size (0.1 for the default); 0 = greedy
     "providers.health_cache_s": 5.0,  # how long `auto` trusts a provider's last health check
     "providers.lan.url": "",  # an OpenAI-compatible base URL, e.g. http://gpu-box.local:8000/v1
     "providers.lan.model": "",  # "" = the first model the server lists

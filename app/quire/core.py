@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -258,7 +259,7 @@ class Quire:
         files, gone = self.catalog.pending_push(REMOTE)
         return len(files) + len(gone)
 
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, query_vector: Any = None) -> list[Hit]:
         return hybrid_search(
             query,
             self.catalog,
@@ -266,6 +267,7 @@ class Quire:
             self.embedder,
             k or self.settings.get("retrieval.k"),
             self.settings.get("retrieval.candidates"),
+            query_vector,
         )
 
     def ask(
@@ -275,18 +277,35 @@ class Quire:
         k: int | None = None,
         model: str | None = None,
     ) -> AnswerStream:
+        """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer."""
+        from quire.chat.grounding import ground
         from quire.providers.router import provider_chain
 
         chain = provider_chain(provider or self.settings.get("providers.default"), self.settings, model)
-        hits = self.search(question, k)
-        return AnswerStream(
+        started = time.perf_counter()
+        vector = self.embedder.encode([question])[0] if question.strip() else None
+        hits = self.search(question, k, vector)
+        grounding = ground(question, hits, self.embedder, vector)
+        stream = AnswerStream(
             question,
-            hits,
+            grounding.hits,
             chain,
             max_tokens=self.settings.get("providers.max_tokens"),
-            temperature=self.settings.get("providers.temperature"),
+            temperature=self._temperature(),
             metrics_log=self.metrics,
+            evidence=grounding.evidence,
+            quick=grounding.quick,
         )
+        stream.timings = {
+            "retrieval_s": time.perf_counter() - started - grounding.seconds,
+            "quick_s": grounding.seconds,
+        }
+        return stream
+
+    def _temperature(self) -> float | None:
+        """The user's temperature, or None for the model's profile (providers.temperature < 0)."""
+        value = float(self.settings.get("providers.temperature"))
+        return None if value < 0 else value
 
     def status(self, providers: bool = True, consistency: bool = True) -> dict[str, Any]:
         counts = self.catalog.counts()

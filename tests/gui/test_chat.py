@@ -35,7 +35,7 @@ class ScriptedProvider:
         return ProviderHealth(True, self.model)
 
     def stream(
-        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float
+        self, messages: list[dict[str, str]], *, max_tokens: int, sampling: Any
     ) -> Iterator[TokenEvent]:
         for n, piece in enumerate(self.pieces):
             if self.fail_after is not None and n == self.fail_after:

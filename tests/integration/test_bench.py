@@ -13,6 +13,7 @@ from quire.bench.corpus import qa_fixture
 from quire.bench.embedding import recall_at_5
 from quire.bench.report import END, START, write_readme
 from quire.config import Settings
+from quire.providers.base import SamplingOptions
 from quire.search.embedder import Embedder
 
 SHIPPED = [Path(__file__).resolve().parents[2] / "models"]
@@ -85,12 +86,12 @@ def test_local_stream_counts_prompt_and_output_tokens() -> None:
         {"role": "system", "content": "Answer from the sources. [1] The puffin count was 312 in 2019."},
         {"role": "user", "content": "Write a long story about puffins, cafés and naïve émigrés."},
     ]
-    events = list(provider.stream(messages, max_tokens=12, temperature=0.0))
+    events = list(provider.stream(messages, max_tokens=12, sampling=SamplingOptions(temperature=0.0)))
     text = "".join(e.text for e in events)
     last = events[-1]
     assert last.output_tokens == 12 and text.strip()  # stopped at max_tokens, not before
     content = sum(provider.count_tokens(m["content"]) for m in messages)
     assert content < last.prompt_tokens <= content + 20  # the messages plus the chat template's markers
     assert "\ufffd" not in text
-    again = list(provider.stream(messages, max_tokens=12, temperature=0.0))
+    again = list(provider.stream(messages, max_tokens=12, sampling=SamplingOptions(temperature=0.0)))
     assert "".join(e.text for e in again) == text  # greedy and from a cached prefix: the same answer

@@ -11,6 +11,7 @@ from oci_server import COMPARTMENT, KeyPair, Script, make_key, oci_service, writ
 from quire.chat.answer import AnswerStream
 from quire.chat.metrics import MetricsLog
 from quire.errors import ProviderUnavailable
+from quire.providers.base import SamplingOptions
 from quire.providers.oci_genai import OciProvider, api_format_for
 
 MESSAGES = [
@@ -91,7 +92,7 @@ def test_chat_history_goes_to_cohere_as_turns(settings, keys, tmp_path: Path) ->
                 MESSAGES[1],
             ],
             max_tokens=8,
-            temperature=0,
+            sampling=SamplingOptions(temperature=0),
         )
     request = details.chat_request
     assert request.message == MESSAGES[1]["content"]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from servers import free_port
@@ -41,7 +42,7 @@ class Scripted:
         self.checks += 1
         return ProviderHealth(self.ok, self.model, None if self.ok else "down for the test")
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[TokenEvent]:
+    def stream(self, messages: list[Message], *, max_tokens: int, sampling: Any) -> Iterator[TokenEvent]:
         if self.fail:
             raise ProviderUnavailable(self.name, self.fail)
         for word in self.words:

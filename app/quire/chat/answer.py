@@ -1,8 +1,9 @@
-"""ask(): retrieve → prompt → stream from a provider → Answer(text, citations, metrics).
+"""ask(): retrieve → quick answer → prompt → stream from a provider → checked Answer.
 
 AnswerStream is iterated for text as it arrives (the CLI prints it, the GUI paints it), measures
 every provider the same way, falls back before the first token when given a chain, keeps a
-partial answer when a provider fails mid-stream, and writes each answer's figures to the log."""
+partial answer when a provider fails mid-stream, stops an answer that loops, and when the answer
+ends checks each sentence against the sources (chat/support.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,23 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from quire.chat.loop_guard import LoopGuard
 from quire.chat.metrics import Metrics, MetricsLog, Stopwatch
+from quire.chat.profiles import AnswerProfile, profile_for
 from quire.chat.prompt import build_messages
+from quire.chat.quick import Evidence, QuickAnswer
+from quire.chat.support import SentenceSupport, SupportCheck, check_support
 from quire.errors import ProviderUnavailable
 from quire.providers.base import Provider
 from quire.search.retrieve import Hit
 
 log = logging.getLogger(__name__)
+
+REPEATING = "stopped: the model was repeating itself"
+CUT_AT_LENGTH = "cut at max_tokens"
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,8 @@ class Citation:
     page: int | None
     slide: int | None
     heading: str | None = None
-    cited: bool = False  # the answer refers to it as [n]
+    cited: bool = False  # the answer refers to it as [n] (or the claim check matched a sentence to it)
+    quoted: str | None = None  # the sentence of it that the quick answer or the answer relies on
 
     @property
     def label(self) -> str:
@@ -48,6 +57,20 @@ class Answer:
     error: str | None = None
     partial: bool = False
     fallback_reason: str | None = None  # why fallback_from could not answer
+    stop_reason: str | None = None  # "repeating" | "length" | "user" | "error"; None = the model ended it
+    quick_answer: QuickAnswer | None = None
+    support: list[SentenceSupport] = field(default_factory=list)
+    unsupported_answer: bool = False  # its key claims are all missing from the sources
+    mode: str = "passages"  # "passages" (retrieved chunks) | "documents" (per-document overviews)
+
+    @property
+    def notice(self) -> str | None:
+        """One sentence on how the answer ended, when it did not end by itself."""
+        if self.stop_reason == "repeating":
+            return REPEATING
+        if self.stop_reason == "length":
+            return f"{CUT_AT_LENGTH}: the answer is incomplete"
+        return None
 
 
 class AnswerStream:
@@ -57,16 +80,22 @@ class AnswerStream:
         hits: list[Hit],
         providers: list[Provider],
         *,
-        max_tokens: int,
-        temperature: float,
+        max_tokens: int = 0,
+        temperature: float | None = None,
         metrics_log: MetricsLog | None = None,
+        evidence: Evidence | None = None,
+        quick: QuickAnswer | None = None,
+        mode: str = "passages",
     ) -> None:
         if not providers:
             raise ProviderUnavailable("auto", "no provider is configured")
         self.question = question
         self.hits = hits
+        self.evidence = evidence
+        self.quick = quick
+        self.mode = mode
         self._providers = providers
-        self._max_tokens = max_tokens
+        self._max_tokens = max_tokens  # 0 = by the model's size (chat/profiles.py)
         self._temperature = temperature
         self._log = metrics_log
         self._stop = threading.Event()
@@ -74,8 +103,11 @@ class AnswerStream:
         self._parts: list[str] = []
         self._result: Answer | None = None
         self.provider: Provider = providers[0]
+        self.profile: AnswerProfile | None = None
+        self.used_hits: list[Hit] = hits
         self.fallback_from: str | None = None
         self.fallback_reason: str | None = None
+        self.timings: dict[str, float] = {}  # retrieval_s, quick_s: set by whoever prepared the sources
 
     def stop(self) -> None:
         """Stop generating; what was written so far is kept."""
@@ -97,7 +129,7 @@ class AnswerStream:
                 return
             except ProviderUnavailable as exc:
                 if self._parts:  # mid-stream: keep the partial answer, never switch mid-sentence
-                    self._finish(provider, error=f"{exc.reason} (answer incomplete)", partial=True)
+                    self._finish(provider, error=f"{exc.reason} (answer incomplete)", stop_reason="error")
                     return
                 log.info("provider %s unavailable: %s", provider.name, exc.reason)
                 failures.append(str(exc))
@@ -117,29 +149,40 @@ class AnswerStream:
         raise error
 
     def _stream_from(self, provider: Provider) -> Iterator[str]:
+        profile = self.profile = profile_for(provider, self._max_tokens, self._temperature)
         messages, used = build_messages(
             self.question,
-            self.hits,
+            self.hits[: profile.sources] if self.mode == "passages" else self.hits,
             provider.count_tokens,
             provider.context_tokens,
-            self._max_tokens,
+            profile.max_tokens,
+            system=profile.system,
         )
         self.used_hits = used
         self._watch = Stopwatch()
         prompt_tokens: int | None = None
         output_tokens: int | None = None
-        events = provider.stream(messages, max_tokens=self._max_tokens, temperature=self._temperature)
+        finish: str | None = None
+        guard = LoopGuard()
+        events = provider.stream(messages, max_tokens=profile.max_tokens, sampling=profile.sampling)
         try:
             for event in events:
                 if event.text:
                     self._watch.token()
                     self._parts.append(event.text)
+                    cut = guard.feed(event.text)
+                    if cut is not None:
+                        yield from self._trim(cut)
+                        finish = "repeating"
+                        break
                     yield event.text
                 if event.prompt_tokens is not None:
                     prompt_tokens = event.prompt_tokens
                 if event.output_tokens is not None:
                     output_tokens = event.output_tokens
+                finish = event.finish_reason or finish
                 if self._stop.is_set():
+                    finish = "user"
                     break
         finally:
             close = getattr(events, "close", None)
@@ -147,14 +190,25 @@ class AnswerStream:
                 close()
         if prompt_tokens is None:
             prompt_tokens = sum(provider.count_tokens(m["content"]) for m in messages)
-        stopped = "stopped by the user" if self._stop.is_set() else None
+        if finish is None and output_tokens is not None and output_tokens >= profile.max_tokens:
+            finish = "length"
+        stopped = "stopped by the user" if finish == "user" else None
         self._finish(
             provider,
             prompt_tokens=prompt_tokens,
             output_tokens=output_tokens,
             error=stopped,
-            partial=bool(stopped),
+            stop_reason=finish,
         )
+
+    def _trim(self, keep: int) -> Iterator[str]:
+        """Drop the repeat: the parts are cut back to `keep` characters. Text already shown stays
+        shown (the GUI and CLI repaint from the final answer); this piece yields what of it is kept."""
+        text = self.text
+        shown = len(text) - len(self._parts[-1])
+        self._parts = [text[:keep]]
+        if keep > shown:
+            yield text[shown:keep]
 
     def _finish(
         self,
@@ -163,14 +217,23 @@ class AnswerStream:
         prompt_tokens: int = 0,
         output_tokens: int | None = None,
         error: str | None = None,
-        partial: bool = False,
+        stop_reason: str | None = None,
     ) -> None:
         metrics = self._watch.metrics(prompt_tokens, output_tokens)
         text = self.text.strip()
-        used = getattr(self, "used_hits", self.hits)
+        check = self._check(text)
+        text = check.cited_text if check else text
+        quoted = self._quoted()
+        used = self.used_hits if self.mode == "documents" else self.hits
         citations = [
             Citation(
-                n, hit.path, hit.page, hit.slide, hit.heading, cited=re.search(rf"\[{n}\]", text) is not None
+                n,
+                hit.path,
+                hit.page,
+                hit.slide,
+                hit.heading,
+                cited=re.search(rf"\[{n}\]", text) is not None or n in quoted,
+                quoted=quoted.get(n),
             )
             for n, hit in enumerate(used, start=1)
         ]
@@ -182,11 +245,34 @@ class AnswerStream:
             self.fallback_from,
             metrics,
             error,
-            partial,
-            self.fallback_reason if self.fallback_from else None,
+            partial=stop_reason in {"user", "error"},
+            fallback_reason=self.fallback_reason if self.fallback_from else None,
+            stop_reason=stop_reason,
+            quick_answer=self.quick,
+            support=check.sentences if check else [],
+            unsupported_answer=bool(check and check.all_unsupported),
+            mode=self.mode,
         )
         if self._log is not None:
             self._log.record(provider.name, provider.model, metrics, self.fallback_from, error)
+
+    def _check(self, text: str) -> SupportCheck | None:
+        if self.evidence is None or not text:
+            return None
+        try:  # against every retrieved source, not only those in the prompt: the user sees them all
+            return check_support(text, self.evidence)
+        except Exception:  # the check is a help, never a reason to lose the answer
+            log.warning("claim check failed", exc_info=True)
+            return None
+
+    def _quoted(self) -> dict[int, str]:
+        """The sentence each source contributes to the quick answer."""
+        if self.quick is None:
+            return {}
+        quoted: dict[int, str] = {}
+        for sentence in self.quick.sentences:
+            quoted.setdefault(sentence.n, sentence.text)
+        return quoted
 
     def result(self) -> Answer:
         """The finished answer; iterates to the end first if nobody has."""

@@ -29,10 +29,11 @@ def build_messages(
     count_tokens: Callable[[str], int],
     context_tokens: int,
     answer_tokens: int,
+    system: str = SYSTEM,
 ) -> tuple[list[Message], list[Hit]]:
     """The chat messages, and the hits that fit (numbered [1].. in that order)."""
     budget = context_tokens - answer_tokens - MARGIN_TOKENS
-    budget -= count_tokens(SYSTEM) + count_tokens(question) + 16
+    budget -= count_tokens(system) + count_tokens(question) + 16
     if budget <= 0:
         raise ValueError(f"the question is too long for a {context_tokens}-token context")
     blocks: list[str] = []
@@ -50,5 +51,5 @@ def build_messages(
         used.append(hit)
         budget -= cost
     sources = "\n\n".join(blocks) if blocks else "(nothing in the library matches this question)"
-    system = f"{SYSTEM}\n\nExcerpts:\n\n{sources}"
-    return [{"role": "system", "content": system}, {"role": "user", "content": question}], used
+    instructions = f"{system}\n\nExcerpts:\n\n{sources}"
+    return [{"role": "system", "content": instructions}, {"role": "user", "content": question}], used

@@ -14,6 +14,25 @@ class TokenEvent:
     text: str = ""
     prompt_tokens: int | None = None
     output_tokens: int | None = None
+    finish_reason: str | None = None  # "length" when cut at max_tokens, "error" when the model failed
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How to sample the answer; each provider uses what its API supports and ignores the rest."""
+
+    temperature: float = 0.2
+    top_k: int = 40
+    top_p: float = 0.95
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0  # llama.cpp's multiplicative penalty over the last penalty_last_n tokens
+    penalty_last_n: int = 64
+    presence_penalty: float = 0.0  # OpenAI-style additive penalties
+    frequency_penalty: float = 0.0
+    dry_multiplier: float = 0.0  # llama.cpp's DRY ("don't repeat yourself") sampler; 0 = off
+    dry_base: float = 1.75
+    dry_allowed_length: int = 2
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,5 +63,7 @@ class Provider(Protocol):
     def health(self) -> ProviderHealth:
         """Whether it can answer now, and why not; quick (a short timeout, no generation)."""
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[TokenEvent]:
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, sampling: SamplingOptions
+    ) -> Iterator[TokenEvent]:
         """Yield the answer as it is written; raise ProviderUnavailable when it cannot."""

@@ -17,7 +17,7 @@ import httpx
 from quire.config import Settings
 from quire.errors import ProviderUnavailable
 from quire.logfile import private
-from quire.providers.base import Message, ProviderHealth, TokenEvent
+from quire.providers.base import Message, ProviderHealth, SamplingOptions, TokenEvent
 
 log = logging.getLogger(__name__)
 
@@ -172,15 +172,23 @@ class LanProvider:
 
     # Answering ------------------------------------------------------------------------------
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[TokenEvent]:
-        body = {
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, sampling: SamplingOptions
+    ) -> Iterator[TokenEvent]:
+        # Only the OpenAI API's own sampling fields: strict servers refuse others.
+        body: dict[str, Any] = {
             "model": self._resolve_model(),
             "messages": messages,
             "max_tokens": max_tokens,
-            "temperature": temperature,
+            "temperature": sampling.temperature,
+            "top_p": sampling.top_p,
+            "presence_penalty": sampling.presence_penalty,
+            "frequency_penalty": sampling.frequency_penalty,
             "stream": True,
             "stream_options": {"include_usage": True},
         }
+        if sampling.seed is not None:
+            body["seed"] = sampling.seed
         output = 0
         usage: dict[str, Any] = {}
         finished = False

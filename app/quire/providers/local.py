@@ -13,7 +13,7 @@ from typing import Any
 
 from quire.config import DEFAULT_MODEL_FILE, Settings
 from quire.errors import ModelError, ProviderUnavailable
-from quire.providers.base import Message, ProviderHealth, TokenEvent
+from quire.providers.base import Message, ProviderHealth, SamplingOptions, TokenEvent
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,14 @@ class LocalProvider:
         except ModelError as exc:
             raise ProviderUnavailable(self.name, str(exc)) from None
 
+    @property
+    def parameters(self) -> int | None:
+        """How many weights the model has (loads it): the answer profile depends on it."""
+        try:
+            return int(self._ready()._model.n_params())
+        except (ProviderUnavailable, AttributeError):
+            return None
+
     def count_tokens(self, text: str) -> int:
         return len(self._ready().tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
@@ -151,11 +159,14 @@ class LocalProvider:
             return ProviderHealth(False, self.model, str(exc))
         return ProviderHealth(True, path.name)
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[TokenEvent]:
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, sampling: SamplingOptions | None = None
+    ) -> Iterator[TokenEvent]:
         llm = self._ready()
+        sampling = sampling or SamplingOptions()
         prompt = _chat_prompt(llm, messages)
         if prompt is None:  # no chat template in the GGUF: llama-cpp-python's own formats know it
-            yield from self._stream_chat_completion(llm, messages, max_tokens, temperature)
+            yield from self._stream_chat_completion(llm, messages, max_tokens, sampling.temperature)
             return
         import llama_cpp
 
@@ -165,9 +176,17 @@ class LocalProvider:
             # Tokens straight from llama.cpp's sampler, not create_chat_completion's stream: its
             # per-token detokenising of the whole answer so far and its chunk dicts cost ~8% of
             # decode speed. generate() keeps the longest prompt prefix already in the KV cache, so
-            # a follow-up on the same sources starts at once. Sampling defaults as llama.cpp's.
+            # a follow-up on the same sources starts at once.
             tokens = llm.generate(
-                prompt, temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0, reset=True
+                prompt,
+                temp=sampling.temperature,
+                top_k=sampling.top_k,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                repeat_penalty=sampling.repeat_penalty,
+                presence_penalty=sampling.presence_penalty,
+                frequency_penalty=sampling.frequency_penalty,
+                reset=True,
             )
             for token in tokens:
                 if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
@@ -181,7 +200,11 @@ class LocalProvider:
             rest = decoder.decode(b"", final=True)
             if rest:
                 yield TokenEvent(rest)
-        yield TokenEvent(prompt_tokens=len(prompt), output_tokens=output)
+        yield TokenEvent(
+            prompt_tokens=len(prompt),
+            output_tokens=output,
+            finish_reason="length" if output >= max_tokens else None,
+        )
 
     def _stream_chat_completion(
         self, llm: Any, messages: list[Message], max_tokens: int, temperature: float
@@ -201,11 +224,31 @@ class LocalProvider:
 
 
 _FORMATTERS: dict[str, Any] = {}  # one compiled chat template per model file
+# Chat templates for model families whose GGUFs often come without one (conversions of base
+# models): the family's documented turn format, by general.architecture.
+_FAMILY_TEMPLATES = {
+    "gemma": (
+        "{{ bos_token }}{% set ns = namespace(system='') %}{% for m in messages %}"
+        "{% if m['role'] == 'system' %}{% set ns.system = m['content'] + '\n\n' %}{% else %}"
+        "<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
+        "{% if m['role'] == 'user' %}{{ ns.system }}{% set ns.system = '' %}{% endif %}"
+        "{{ m['content'] }}<end_of_turn>\n{% endif %}{% endfor %}<start_of_turn>model\n"
+    ),
+}
+
+
+def _template(llm: Any) -> str | None:
+    template = llm.metadata.get("tokenizer.chat_template")
+    if template:
+        return str(template)
+    architecture = str(llm.metadata.get("general.architecture", ""))
+    family = next((f for f in _FAMILY_TEMPLATES if architecture.startswith(f)), None)
+    return _FAMILY_TEMPLATES[family] if family else None
 
 
 def _chat_prompt(llm: Any, messages: list[Message]) -> list[int] | None:
     """The conversation as prompt tokens, through the chat template the GGUF carries; None if none."""
-    template = llm.metadata.get("tokenizer.chat_template")
+    template = _template(llm)
     if not template:
         return None
     formatter = _FORMATTERS.get(llm.model_path)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from quire.config import Settings
 from quire.errors import ProviderUnavailable
 from quire.logfile import private, register_secret
-from quire.providers.base import Message, ProviderHealth, TokenEvent
+from quire.providers.base import Message, ProviderHealth, SamplingOptions, TokenEvent
 from quire.providers.lan import estimate_tokens
 
 log = logging.getLogger(__name__)
@@ -142,9 +142,12 @@ class OciProvider:
 
     # Answering ------------------------------------------------------------------------------
 
-    def chat_details(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Any:
+    def chat_details(
+        self, messages: list[Message], *, max_tokens: int, sampling: SamplingOptions | None = None
+    ) -> Any:
         from oci.generative_ai_inference import models as m
 
+        temperature = (sampling or SamplingOptions()).temperature
         if self.api_format == "COHERE":
             system = "\n\n".join(msg["content"] for msg in messages if msg["role"] == "system")
             turns = [msg for msg in messages if msg["role"] != "system"]
@@ -204,8 +207,10 @@ class OciProvider:
                 raise ProviderUnavailable(self.name, _request_error(exc, self.endpoint)) from None
         raise AssertionError("unreachable")
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[TokenEvent]:
-        sse = self._open(self.chat_details(messages, max_tokens=max_tokens, temperature=temperature))
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, sampling: SamplingOptions
+    ) -> Iterator[TokenEvent]:
+        sse = self._open(self.chat_details(messages, max_tokens=max_tokens, sampling=sampling))
         streamed: list[str] = []
         usage: dict[str, Any] = {}
         finished = False

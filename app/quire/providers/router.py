@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from quire.config import Settings
 from quire.errors import ProviderUnavailable
-from quire.providers.base import Message, Provider, ProviderHealth, TokenEvent
+from quire.providers.base import Message, Provider, ProviderHealth, SamplingOptions, TokenEvent
 
 NAMES = ("local", "lan", "oci")
 CHOICES = (*NAMES, "auto")
@@ -80,11 +80,18 @@ class HealthChecked:
     def health(self) -> ProviderHealth:
         return HEALTH.check(self.inner, self._ttl, self._key)
 
-    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float) -> Iterator[TokenEvent]:
+    @property
+    def parameters(self) -> int | None:
+        """The model's size where the provider knows it (the local model), for the answer profile."""
+        return getattr(self.inner, "parameters", None)
+
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, sampling: SamplingOptions
+    ) -> Iterator[TokenEvent]:
         health = self.health()
         if not health.ok:
             raise ProviderUnavailable(self.name, health.error or "failed its health check")
-        return self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
+        return self.inner.stream(messages, max_tokens=max_tokens, sampling=sampling)
 
 
 def _cache_key(name: str, settings: Settings) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from quire.library.catalog import Catalog
 from quire.search.embedder import Embedder
@@ -46,10 +47,11 @@ def hybrid_search(
     embedder: Embedder,
     k: int,
     candidates: int = 40,
+    query_vector: Any = None,
 ) -> list[Hit]:
     if not query.strip():
         return []
-    vector = embedder.encode([query])[0]
+    vector = embedder.encode([query])[0] if query_vector is None else query_vector
     by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates)]
     by_words = catalog.full_text_search(query, candidates)
     fused = reciprocal_rank_fusion([by_vector, by_words])

@@ -1,0 +1,79 @@
+"""How to ask a model, by its size: the instructions, how many sources, how long an answer, how to sample.
+
+A 135M model follows one short instruction and loses the thread over long prompts and long answers;
+a 3B model or a LAN/OCI server follows a fuller brief and writes a longer, better-organised answer.
+The figures behind each choice are in `quire bench --only answers` (README: Answer quality)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from quire.providers.base import SamplingOptions
+
+NOT_IN_DOCUMENTS = "Your documents do not say."
+
+
+@dataclass(frozen=True)
+class AnswerProfile:
+    name: str  # tiny | small | large
+    system: str
+    sources: int  # passages given to the model (the best first, after reranking)
+    max_tokens: int
+    sampling: SamplingOptions
+
+
+TINY = AnswerProfile(
+    "tiny",
+    "Answer the question in one or two short sentences, using only the excerpts below. "
+    f"Cite the excerpt you use like [1]. If the excerpts do not answer it, say: {NOT_IN_DOCUMENTS}",
+    sources=3,
+    max_tokens=160,
+    sampling=SamplingOptions(temperature=0.1, repeat_penalty=1.15, penalty_last_n=128),
+)
+SMALL = AnswerProfile(
+    "small",
+    "You answer questions about the user's documents using only the numbered excerpts below. "
+    "Answer in a few sentences and cite each fact's excerpt like [1]. "
+    f"If the excerpts do not contain the answer, say: {NOT_IN_DOCUMENTS}",
+    sources=4,
+    max_tokens=384,
+    sampling=SamplingOptions(temperature=0.2, repeat_penalty=1.1, penalty_last_n=128),
+)
+LARGE = AnswerProfile(
+    "large",
+    "You answer questions about the user's documents using only the numbered excerpts below. "
+    "Give the answer first, then any detail that matters; cite every fact with its excerpt's "
+    "number like [1] or [2][3]. Quote numbers, dates and names exactly as the excerpts give them. "
+    "If the excerpts do not contain the answer, say so plainly and do not guess.",
+    sources=6,
+    max_tokens=640,
+    sampling=SamplingOptions(temperature=0.2, presence_penalty=0.3),
+)
+TINY_PARAMETERS = 600e6
+SMALL_PARAMETERS = 3.5e9
+
+
+def profile_for(provider: Any, max_tokens: int = 0, temperature: float | None = None) -> AnswerProfile:
+    """The profile for a provider's model; providers that do not say their size (LAN, OCI) are
+    large. `max_tokens` (providers.max_tokens) and `temperature` override the profile's when set."""
+    parameters = getattr(provider, "parameters", None)
+    if parameters is None:
+        profile = LARGE
+    elif parameters < TINY_PARAMETERS:
+        profile = TINY
+    elif parameters < SMALL_PARAMETERS:
+        profile = SMALL
+    else:
+        profile = LARGE
+    if max_tokens:
+        profile = _replace(profile, max_tokens=max_tokens)
+    if temperature is not None:
+        profile = _replace(profile, sampling=_replace(profile.sampling, temperature=temperature))
+    return profile
+
+
+def _replace(record: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(record, **changes)

@@ -1,0 +1,189 @@
+"""The instant answer: the sentences of the retrieved passages that answer the question, with [n].
+
+Shown as soon as retrieval returns, before any model runs: on a 2-core laptop this is what the
+user reads first, and it can only say what the documents say. Each sentence is scored against the
+question by meaning (the embedder already loaded for search), by the question's own words and by
+the kind of answer asked for (a number for "how many", a name for "who")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from quire.chat.sentences import content_words, numbers, split_sentences
+from quire.search.retrieve import Hit
+
+MAX_SENTENCES = 3
+MAX_CANDIDATES = 48  # sentences embedded per question; keeps the quick answer well under 300 ms
+MIN_SCORE = 0.32  # below this the best sentence does not answer the question: show none
+_WANTS_NUMBER = re.compile(
+    r"(?i)\b(how (many|much|long|often|old|far|big|large|soon|late|early)|when|what (year|date|time|day)|"
+    r"which (year|date|day)|cost|price|amount|number of|limit|percent|budget|deadline|duration|total|"
+    r"rate|age|size|count|figure|spent|spend)\b"
+)
+_WANTS_NAME = re.compile(r"(?i)^\s*(who|whom|whose|which (company|person|team|supplier|vendor))\b")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str], batch_size: int = 32) -> Any: ...
+
+
+@dataclass(frozen=True)
+class QuickSentence:
+    text: str
+    n: int  # the source's number, 1-based, as in the answer's citations
+    score: float
+
+
+@dataclass(frozen=True)
+class QuickAnswer:
+    sentences: list[QuickSentence]
+    hit_scores: list[float] = field(default_factory=list)  # best sentence score per hit, for reranking
+
+    @property
+    def text(self) -> str:
+        return " ".join(f"{s.text} [{s.n}]" for s in self.sentences)
+
+    @property
+    def n(self) -> int | None:
+        return self.sentences[0].n if self.sentences else None
+
+    def as_json(self) -> dict[str, Any] | None:
+        if not self.sentences:
+            return None
+        data: dict[str, Any] = {"text": self.text, "n": self.n}
+        if len({s.n for s in self.sentences}) > 1:
+            data["sentences"] = [{"text": s.text, "n": s.n} for s in self.sentences]
+        return data
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    index: int  # the hit's position, 0-based
+    order: int  # the sentence's position in its passage
+    lexical: float
+    bonus: float
+
+
+class Evidence:
+    """The sentences of one question's hits, scored against it; embedded once, on first use, and
+    shared by the quick answer and the claim check."""
+
+    def __init__(self, question: str, hits: list[Hit], encoder: Encoder, question_vector: Any = None) -> None:
+        self.question = question
+        self.hits = hits
+        self.encoder = encoder
+        self._question_vector = question_vector
+        # Lexical and answer-kind evidence first: only the likeliest sentences are embedded.
+        ranked = sorted(
+            _candidates(question, hits), key=lambda c: c.lexical + c.bonus - 0.02 * c.index, reverse=True
+        )
+        self.candidates = ranked[:MAX_CANDIDATES]
+        self._vectors: Any = None
+        self._scored: list[tuple[float, _Candidate]] | None = None
+
+    def reordered(self, order: list[int]) -> Evidence:
+        """The same evidence over the hits in a new order (order[i] = the old index of hit i)."""
+        moved = Evidence.__new__(Evidence)
+        position = {old: new for new, old in enumerate(order)}
+        moved.question, moved.encoder = self.question, self.encoder
+        moved.hits = [self.hits[old] for old in order]
+        moved._question_vector, moved._vectors = self._question_vector, self._vectors
+        moved.candidates = [replace(c, index=position[c.index]) for c in self.candidates]
+        moved._scored = None
+        return moved
+
+    @property
+    def vectors(self) -> Any:
+        """One normalised vector per candidate sentence."""
+        if self._vectors is None:
+            texts = [c.text for c in self.candidates]
+            if self._question_vector is None:
+                both = self.encoder.encode([self.question, *texts])
+                self._question_vector, self._vectors = both[0], both[1:]
+            else:
+                self._vectors = self.encoder.encode(texts)
+        return self._vectors
+
+    def scored(self) -> list[tuple[float, _Candidate]]:
+        """The candidates best first, by meaning, the question's words and the answer kind."""
+        if self._scored is None:
+            if not self.candidates:
+                self._scored = []
+            else:
+                meaning = self.vectors @ self._question_vector
+                self._scored = sorted(
+                    (
+                        (0.6 * float(m) + 0.3 * c.lexical + c.bonus - 0.01 * c.index, c)
+                        for m, c in zip(meaning, self.candidates, strict=True)
+                    ),
+                    key=lambda pair: pair[0],
+                    reverse=True,
+                )
+        return self._scored
+
+    def hit_scores(self) -> list[float]:
+        """Each hit's best sentence score (0 for a hit with none), for reranking."""
+        best = [0.0] * len(self.hits)
+        for score, cand in self.scored():
+            best[cand.index] = max(best[cand.index], round(score, 4))
+        return best
+
+
+def quick_answer(evidence: Evidence) -> QuickAnswer:
+    """The best 1-3 sentences across the hits; none when nothing answers well enough."""
+    scored = evidence.scored()
+    if not scored or scored[0][0] < MIN_SCORE:
+        return QuickAnswer([], evidence.hit_scores())
+    best, top = scored[0]
+    chosen = [(best, top)]
+    covered = content_words(top.text)
+    wanted = content_words(evidence.question)
+    for score, cand in scored[1:]:
+        if len(chosen) == MAX_SENTENCES or score < max(MIN_SCORE, best * 0.8):
+            break
+        words = content_words(cand.text)
+        adds = (wanted & words) - covered
+        next_to = any(c.index == cand.index and abs(c.order - cand.order) == 1 for _, c in chosen)
+        if (adds or next_to) and not _near_copy(words, covered):
+            chosen.append((score, cand))
+            covered |= words
+    # In reading order within a source, best source first: quoted text reads as it was written.
+    first = {c.index: i for i, (_, c) in enumerate(chosen)}
+    chosen.sort(key=lambda pair: (first[pair[1].index], pair[1].order))
+    sentences = [QuickSentence(c.text, c.index + 1, round(s, 4)) for s, c in chosen]
+    return QuickAnswer(sentences, evidence.hit_scores())
+
+
+def _candidates(question: str, hits: list[Hit]) -> list[_Candidate]:
+    wanted = content_words(question)
+    asked_numbers = numbers(question)
+    wants_number = bool(_WANTS_NUMBER.search(question))
+    wants_name = bool(_WANTS_NAME.search(question))
+    found: list[_Candidate] = []
+    seen: set[str] = set()
+    for index, hit in enumerate(hits):
+        context = content_words(hit.heading or "")
+        for order, sentence in enumerate(split_sentences(hit.text)):
+            key = sentence.text.casefold()
+            words = content_words(sentence.text)
+            if key in seen or not words:
+                continue
+            seen.add(key)
+            overlap = len(wanted & (words | context)) / len(wanted) if wanted else 0.0
+            bonus = 0.0
+            if wants_number and numbers(sentence.text) - asked_numbers:
+                bonus += 0.12
+            if wants_name and _NAME.search(sentence.text):
+                bonus += 0.06
+            if sentence.kind == "title" or len(sentence.text.split()) < 4:
+                bonus -= 0.1  # a heading names the topic; it rarely states the fact
+            found.append(_Candidate(sentence.text, index, order, overlap, bonus))
+    return found
+
+
+def _near_copy(words: set[str], covered: set[str]) -> bool:
+    return bool(words) and len(words - covered) <= len(words) // 5
