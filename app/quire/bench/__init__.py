@@ -17,7 +17,7 @@ from typing import Any
 
 from quire.config import Settings
 
-SECTIONS = ("embedding", "search", "generation", "startup", "memory", "providers")
+SECTIONS = ("embedding", "search", "generation", "answers", "startup", "memory", "providers")
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,11 @@ def run_bench(
             figures["prompt_to_native_ratio"] = _ratio(
                 figures.get("local_prompt_tok_s"), figures.get("native_prompt_tok_s")
             )
+
+        if "answers" in options.sections:
+            from quire.bench.answers import measure_answers
+
+            figures.update(measure_answers(settings, work, quick, say))
 
         if "providers" in options.sections:
             figures.update(generation.measure_remote(quire, 2 if quick else 3))

@@ -86,6 +86,8 @@ class AnswerStream:
         evidence: Evidence | None = None,
         quick: QuickAnswer | None = None,
         mode: str = "passages",
+        profile: AnswerProfile | None = None,
+        loop_guard: bool = True,
     ) -> None:
         if not providers:
             raise ProviderUnavailable("auto", "no provider is configured")
@@ -103,7 +105,9 @@ class AnswerStream:
         self._parts: list[str] = []
         self._result: Answer | None = None
         self.provider: Provider = providers[0]
-        self.profile: AnswerProfile | None = None
+        self.profile: AnswerProfile | None = profile  # None = chosen per provider by its model's size
+        self._fixed_profile = profile
+        self._loop_guard = loop_guard
         self.used_hits: list[Hit] = hits
         self.fallback_from: str | None = None
         self.fallback_reason: str | None = None
@@ -149,7 +153,7 @@ class AnswerStream:
         raise error
 
     def _stream_from(self, provider: Provider) -> Iterator[str]:
-        profile = self.profile = profile_for(provider, self._max_tokens, self._temperature)
+        profile = self.profile = self._fixed_profile or profile_for(provider, self._max_tokens, self._temperature)
         messages, used = build_messages(
             self.question,
             self.hits[: profile.sources] if self.mode == "passages" else self.hits,
@@ -170,7 +174,7 @@ class AnswerStream:
                 if event.text:
                     self._watch.token()
                     self._parts.append(event.text)
-                    cut = guard.feed(event.text)
+                    cut = guard.feed(event.text) if self._loop_guard else None
                     if cut is not None:
                         yield from self._trim(cut)
                         finish = "repeating"
