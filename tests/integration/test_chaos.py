@@ -30,11 +30,26 @@ SEED = int(os.environ.get("QUIRE_TEST_CHAOS_SEED", "1789"))
 PAUSE_S = 0.2
 EARLY_SHARE = 0.2  # kills aimed at start-up (reconcile, model load, plan) rather than at the writes
 TOPICS = [
-    "beekeeping", "glacier", "violin", "tram network", "sourdough", "lighthouse", "orchard",
-    "comet", "harbour crane", "wool dyeing", "salt marsh", "clock tower",
+    "beekeeping",
+    "glacier",
+    "violin",
+    "tram network",
+    "sourdough",
+    "lighthouse",
+    "orchard",
+    "comet",
+    "harbour crane",
+    "wool dyeing",
+    "salt marsh",
+    "clock tower",
 ]
-QUERIES = ["how much honey did the hives give", "when was the comet seen", "tram network repairs",
-           "sourdough starter feeding", "measurements of river silt"]
+QUERIES = [
+    "how much honey did the hives give",
+    "when was the comet seen",
+    "tram network repairs",
+    "sourdough starter feeding",
+    "measurements of river silt",
+]
 
 
 def test_sigkill_at_random_points_then_finish_equals_clean_import(tmp_path: Path) -> None:
@@ -239,8 +254,11 @@ def _corpus(folder: Path) -> Path:
     for n, topic in enumerate(TOPICS):
         paragraphs = [
             f"{topic.title()} log, entry {p}. The {topic} group measured {rng.randrange(100, 999)} units "
-            f"on day {p}. " + " ".join(f"Observation {s} about the {topic} was recorded carefully." for s in
-                                       range(rng.randrange(8, 16)))
+            f"on day {p}. "
+            + " ".join(
+                f"Observation {s} about the {topic} was recorded carefully."
+                for s in range(rng.randrange(8, 16))
+            )
             for p in range(2 + n % 3)
         ]
         (folder / f"{n:02}-{topic.replace(' ', '-')}.md").write_text(
@@ -248,8 +266,10 @@ def _corpus(folder: Path) -> Path:
         )
     bees = folder / "00-beekeeping.md"
     bees.write_text(bees.read_text(encoding="utf-8") + "\nThe hives gave 38 kg of honey.\n", encoding="utf-8")
-    make_pdf(folder / "river.pdf", [f"River page {p}: measurement of river silt at site {p}. " * 12
-                                    for p in range(1, 4)])
+    make_pdf(
+        folder / "river.pdf",
+        [f"River page {p}: measurement of river silt at site {p}. " * 12 for p in range(1, 4)],
+    )
     return folder
 
 

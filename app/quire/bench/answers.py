@@ -25,7 +25,9 @@ from quire.providers.base import SamplingOptions
 
 BEFORE = AnswerProfile("before", SYSTEM, sources=4, max_tokens=512, sampling=SamplingOptions(temperature=0.2))
 OTHER_MODEL = "gemma-3-270m-q4_k_m.gguf"  # Gemma 3 270M, from the package index (scripts/fetch_models.py)
-_NOT_FOUND = re.compile(r"(?i)\b(do(es)? not (say|mention|contain|include|state)|not (in|found in|mentioned)|no information)")
+_NOT_FOUND = re.compile(
+    r"(?i)\b(do(es)? not (say|mention|contain|include|state)|not (in|found in|mentioned)|no information)"
+)
 
 
 def variants(quick: bool) -> list[tuple[str, str | None, dict[str, Any]]]:

@@ -172,7 +172,9 @@ DECKS = {
 
 QUESTIONS = [
     Question("How long is the sabbatical?", ("8 weeks", "eight weeks"), "handbook.pdf"),
-    Question("After how many years of service can I take a sabbatical?", ("5 years", "five years"), "handbook.pdf"),
+    Question(
+        "After how many years of service can I take a sabbatical?", ("5 years", "five years"), "handbook.pdf"
+    ),
     Question("What are the core working hours?", ("10:00",), "handbook.pdf"),
     Question("How many days per week can I work from home?", ("three days", "3 days"), "handbook.pdf"),
     Question("How many days of annual leave do full-time employees get?", ("28",), "handbook.pdf"),
@@ -180,7 +182,11 @@ QUESTIONS = [
     Question("By what time must I tell my manager that I am ill?", ("9:30",), "handbook.pdf"),
     Question("How much is the gym allowance?", ("40 euros", "40"), "handbook.pdf"),
     Question("How often are laptops replaced?", ("three years", "3 years"), "handbook.pdf"),
-    Question("Up to what share of salary does the company match pension contributions?", ("6%", "6 %"), "handbook.pdf"),
+    Question(
+        "Up to what share of salary does the company match pension contributions?",
+        ("6%", "6 %"),
+        "handbook.pdf",
+    ),
     Question("What is the nightly hotel limit in London?", ("250",), "travel-policy.md"),
     Question("How many days do I have to submit my expense report?", ("30",), "travel-policy.md"),
     Question("Which class can I book for a flight that takes four hours?", ("economy",), "travel-policy.md"),
@@ -196,12 +202,18 @@ QUESTIONS = [
     Question("Who leads Project Falcon?", ("Priya Raman",), "falcon-kickoff.pptx"),
     Question("How much do the telescopes cost?", ("9,900", "9900"), "falcon-kickoff.pptx"),
     Question("When is the beta of the Falcon control software?", ("May",), "falcon-kickoff.pptx"),
-    Question("How much did the lighthouse society spend on repainting?", ("4,200", "4200"), "lighthouse-report.pdf"),
+    Question(
+        "How much did the lighthouse society spend on repainting?", ("4,200", "4200"), "lighthouse-report.pdf"
+    ),
     Question("How many puffins were counted on the northern cliffs?", ("287",), "lighthouse-report.pdf"),
     Question("When will the new visitor centre open?", ("2027",), "lighthouse-report.pdf"),
-    Question("How long will Acme extend the pilot?", ("three months", "3 months"), "meeting-2024-10-21-acme.md"),
+    Question(
+        "How long will Acme extend the pilot?", ("three months", "3 months"), "meeting-2024-10-21-acme.md"
+    ),
     Question("Who sends the revised proposal to Acme?", ("Jonas",), "meeting-2024-10-21-acme.md"),
-    Question("When is the next meeting with Acme?", ("4 November", "November 4"), "meeting-2024-10-21-acme.md"),
+    Question(
+        "When is the next meeting with Acme?", ("4 November", "November 4"), "meeting-2024-10-21-acme.md"
+    ),
     Question("How long does the lemon cake bake?", ("40 minutes",), "lemon-cake.txt"),
     Question("How much flour goes into the lemon cake?", ("200 g", "200g"), "lemon-cake.txt"),
     Question("How many people took part in the coastal survey?", ("1,240", "1240"), "coastal-sensors.pdf"),

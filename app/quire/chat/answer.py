@@ -153,7 +153,9 @@ class AnswerStream:
         raise error
 
     def _stream_from(self, provider: Provider) -> Iterator[str]:
-        profile = self.profile = self._fixed_profile or profile_for(provider, self._max_tokens, self._temperature)
+        profile = self.profile = self._fixed_profile or profile_for(
+            provider, self._max_tokens, self._temperature
+        )
         messages, used = build_messages(
             self.question,
             self.hits[: profile.sources] if self.mode == "passages" else self.hits,

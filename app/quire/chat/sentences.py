@@ -30,8 +30,9 @@ class Sentence:
     kind: str = "prose"  # prose | bullet | row | title
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """The sentences, list items and table rows of a passage, in order."""
+def split_sentences(text: str, lines: bool = False) -> list[Sentence]:
+    """The sentences, list items and table rows of a passage, in order. With `lines` (a slide's
+    text), every line is a unit of its own: slides put one point per line, without full stops."""
     text = _HYPHEN_BREAK.sub(r"\1", text.replace("\r\n", "\n").replace("\u00ad\n", ""))
     units: list[Sentence] = []
     paragraph: list[str] = []
@@ -42,9 +43,11 @@ def split_sentences(text: str) -> list[Sentence]:
         if bullet:
             units.append(Sentence(_clean(" ".join(bullet)), "bullet"))
         bullet = None
-        if paragraph:
+        if len(paragraph) == 1 and _is_title(paragraph[0]):
+            units.append(Sentence(_clean(paragraph[0]), "title"))
+        elif paragraph:
             units.extend(_prose(" ".join(paragraph)))
-            paragraph.clear()
+        paragraph.clear()
 
     for line in text.split("\n"):
         stripped = line.strip()
@@ -56,6 +59,11 @@ def split_sentences(text: str) -> list[Sentence]:
         elif _BULLET.match(line):
             flush()
             bullet = [_BULLET.sub("", line)]
+        elif lines:
+            flush()
+            units.append(
+                Sentence(_clean(stripped), "bullet" if len(stripped.split()) >= _MIN_WORDS else "title")
+            )
         elif bullet is not None and stripped[:1].islower():  # a list item wrapped onto a new line
             bullet.append(stripped)
         elif "|" in stripped or "\t" in stripped:
@@ -90,6 +98,11 @@ def _prose(paragraph: str) -> list[Sentence]:
         else:
             sentences.append(Sentence(piece))
     return sentences
+
+
+def _is_title(line: str) -> bool:
+    """A line alone in its paragraph, short and without a stop: a title ("Grandmother's lemon cake")."""
+    return len(line.split()) <= 6 and not _ends(line) and not line.rstrip().endswith((",", ";"))
 
 
 def _ends(text: str) -> bool:

@@ -82,8 +82,10 @@ def holder(home: Path) -> dict[str, Any] | None:
 
 def busy_message(home: Path) -> str:
     note = holder(home) or {}
-    who = f"another Quire (pid {note['pid']}, {note.get('what', 'import')})" if "pid" in note else (
-        "another Quire"
+    who = (
+        f"another Quire (pid {note['pid']}, {note.get('what', 'import')})"
+        if "pid" in note
+        else ("another Quire")
     )
     return f"the library at {home} is being changed by {who}; try again when its import finishes"
 
