@@ -153,7 +153,8 @@ DECKS = {
         {"title": "Customers", "body": "We won 312 new customers in Q3\nChurn stayed below 2%"},
         {
             "title": "Risks",
-            "body": "Supplier delays in the copper cable shipment\nHiring for the support team is behind plan",
+            "body": "Supplier delays in the copper cable shipment\n"
+            "Hiring for the support team is behind plan",
             "notes": "The copper delay is the biggest risk: it could slip the installations by six weeks.",
         },
         {"title": "Next steps", "body": "Open the Lisbon office in March 2025\nLaunch the partner programme"},
