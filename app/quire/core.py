@@ -25,6 +25,7 @@ from quire.search.stores.base import VectorStore
 
 if TYPE_CHECKING:
     from quire.library.folders import FolderChanges
+    from quire.library.overview import Overviews
     from quire.library.sync import SyncProgress, SyncSummary
     from quire.search.stores import StoreChoice
 
@@ -44,6 +45,7 @@ class Quire:
         self._store_version: str | None = None  # the library version the open store has seen
         self._write_lock = threading.Lock()  # one writing job per process; WriterLock: per data dir
         self._metrics: MetricsLog | None = None
+        self._overviews: Overviews | None = None
 
     @property
     def store(self) -> VectorStore:
@@ -278,14 +280,19 @@ class Quire:
         model: str | None = None,
     ) -> AnswerStream:
         """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer."""
-        from quire.chat.grounding import ground
+        from quire.chat.documents import document_question
+        from quire.chat.grounding import ground, ground_documents
         from quire.providers.router import provider_chain
 
         chain = provider_chain(provider or self.settings.get("providers.default"), self.settings, model)
         started = time.perf_counter()
         vector = self.embedder.encode([question])[0] if question.strip() else None
         hits = self.search(question, k, vector)
-        grounding = ground(question, hits, self.embedder, vector)
+        about = document_question(question, self.overviews.all(), hits)
+        if about is not None:  # about whole documents: their overviews are the sources
+            grounding = ground_documents(question, about, self.embedder, vector)
+        else:
+            grounding = ground(question, hits, self.embedder, vector)
         stream = AnswerStream(
             question,
             grounding.hits,
@@ -295,12 +302,20 @@ class Quire:
             metrics_log=self.metrics,
             evidence=grounding.evidence,
             quick=grounding.quick,
+            mode="passages" if about is None else "documents",
         )
-        stream.timings = {
-            "retrieval_s": time.perf_counter() - started - grounding.seconds,
-            "quick_s": grounding.seconds,
-        }
+        retrieval = time.perf_counter() - started - grounding.seconds
+        stream.timings = {"retrieval_s": retrieval, "quick_s": grounding.seconds}
         return stream
+
+    @property
+    def overviews(self) -> Overviews:
+        """Per-document overviews, for questions about whole documents (library/overview.py)."""
+        if self._overviews is None:
+            from quire.library.overview import Overviews
+
+            self._overviews = Overviews(self.catalog)
+        return self._overviews
 
     def _temperature(self) -> float | None:
         """The user's temperature, or None for the model's profile (providers.temperature < 0)."""

@@ -156,13 +156,14 @@ class AnswerStream:
         profile = self.profile = self._fixed_profile or profile_for(
             provider, self._max_tokens, self._temperature
         )
+        documents = self.mode == "documents"
         messages, used = build_messages(
             self.question,
-            self.hits[: profile.sources] if self.mode == "passages" else self.hits,
+            self.hits if documents else self.hits[: profile.sources],
             provider.count_tokens,
             provider.context_tokens,
             profile.max_tokens,
-            system=profile.system,
+            system=profile.documents if documents else profile.system,
         )
         self.used_hits = used
         self._watch = Stopwatch()
@@ -230,7 +231,6 @@ class AnswerStream:
         check = self._check(text)
         text = check.cited_text if check else text
         quoted = self._quoted()
-        used = self.used_hits if self.mode == "documents" else self.hits
         citations = [
             Citation(
                 n,
@@ -241,7 +241,7 @@ class AnswerStream:
                 cited=re.search(rf"\[{n}\]", text) is not None or n in quoted,
                 quoted=quoted.get(n),
             )
-            for n, hit in enumerate(used, start=1)
+            for n, hit in enumerate(self.hits, start=1)
         ]
         self._result = Answer(
             text,

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from quire.chat.documents import DocumentQuestion, documents_quick_answer, overview_hits
 from quire.chat.quick import Encoder, Evidence, QuickAnswer, quick_answer
 from quire.search.retrieve import Hit
 
@@ -37,3 +38,17 @@ def ground(question: str, hits: list[Hit], encoder: Encoder, question_vector: An
         evidence = evidence.reordered(order)
     quick = quick_answer(evidence)
     return Grounding(evidence.hits, evidence, quick, time.perf_counter() - started)
+
+
+MAX_DOCUMENTS = 12  # overviews offered for a question about the library (the most recent first)
+
+
+def ground_documents(
+    question: str, about: DocumentQuestion, encoder: Encoder, question_vector: Any = None
+) -> Grounding:
+    """A question about whole documents stands on their overviews, one source per document."""
+    started = time.perf_counter()
+    hits = overview_hits(about.overviews[:MAX_DOCUMENTS])
+    evidence = Evidence(question, hits, encoder, question_vector)
+    quick = documents_quick_answer(about, len(hits))
+    return Grounding(hits, evidence, quick, time.perf_counter() - started)

@@ -21,6 +21,7 @@ class AnswerProfile:
     sources: int  # passages given to the model (the best first, after reranking)
     max_tokens: int
     sampling: SamplingOptions
+    documents: str = ""  # the instructions for a question about whole documents (their overviews)
 
 
 TINY = AnswerProfile(
@@ -30,6 +31,8 @@ TINY = AnswerProfile(
     sources=3,
     max_tokens=160,
     sampling=SamplingOptions(temperature=0.1, repeat_penalty=1.15, penalty_last_n=128),
+    documents="Below is one overview per document. In one short sentence each, say what the documents "
+    "are about, citing each like [1].",
 )
 SMALL = AnswerProfile(
     "small",
@@ -39,6 +42,8 @@ SMALL = AnswerProfile(
     sources=4,
     max_tokens=384,
     sampling=SamplingOptions(temperature=0.2, repeat_penalty=1.1, penalty_last_n=128),
+    documents="Below is one numbered overview per document of the user's library. Give the main points "
+    "of each document in a sentence or two, citing it like [1]. Use only what the overviews say.",
 )
 LARGE = AnswerProfile(
     "large",
@@ -49,6 +54,9 @@ LARGE = AnswerProfile(
     sources=6,
     max_tokens=640,
     sampling=SamplingOptions(temperature=0.2, presence_penalty=0.3),
+    documents="Below is one numbered overview per document of the user's library (title, size, sections "
+    "or slide titles, opening). Answer the question about these documents: give each document's main "
+    "points, group related documents, and cite each one like [1]. Use only what the overviews say.",
 )
 TINY_PARAMETERS = 600e6
 SMALL_PARAMETERS = 3.5e9

@@ -38,7 +38,7 @@ class Encoder(Protocol):
 @dataclass(frozen=True)
 class QuickSentence:
     text: str
-    n: int  # the source's number, 1-based, as in the answer's citations
+    n: int  # the source's number, 1-based, as in the answer's citations; 0 = about the library itself
     score: float
 
 
@@ -49,17 +49,17 @@ class QuickAnswer:
 
     @property
     def text(self) -> str:
-        return " ".join(f"{s.text} [{s.n}]" for s in self.sentences)
+        return " ".join(f"{s.text} [{s.n}]" if s.n else s.text for s in self.sentences)
 
     @property
     def n(self) -> int | None:
-        return self.sentences[0].n if self.sentences else None
+        return next((s.n for s in self.sentences if s.n), None)
 
     def as_json(self) -> dict[str, Any] | None:
         if not self.sentences:
             return None
         data: dict[str, Any] = {"text": self.text, "n": self.n}
-        if len({s.n for s in self.sentences}) > 1:
+        if len({s.n for s in self.sentences if s.n}) > 1:
             data["sentences"] = [{"text": s.text, "n": s.n} for s in self.sentences]
         return data
 

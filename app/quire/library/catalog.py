@@ -332,6 +332,24 @@ class Catalog:
         rows = self._db.execute("SELECT id FROM chunks WHERE path = ? ORDER BY idx", (path,))
         return [row["id"] for row in rows]
 
+    def outlines(self, paths: list[str]) -> dict[str, list[tuple[int, int | None, str | None, str]]]:
+        """Each file's chunks in order as (index, page, heading, text), the text only for the first
+        two and the first of each page (a document's overview, without reading all of its text)."""
+        found: dict[str, list[tuple[int, int | None, str | None, str]]] = {}
+        for start in range(0, len(paths), 500):
+            batch = paths[start : start + 500]
+            rows = self._db.execute(
+                "SELECT path, idx, page, heading, CASE WHEN idx < 2 OR first_of_page = 1 THEN text ELSE '' "
+                "END AS text FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY path, page ORDER BY idx) "
+                f"AS first_of_page FROM chunks WHERE path IN ({','.join('?' * len(batch))})) "
+                "ORDER BY path, idx",
+                batch,
+            ).fetchall()
+            for row in rows:
+                outline = found.setdefault(row["path"], [])
+                outline.append((row["idx"], row["page"], row["heading"], row["text"]))
+        return found
+
     def chunks_by_id(self, ids: Iterable[str]) -> dict[str, Chunk]:
         ids = list(ids)
         found: dict[str, Chunk] = {}
