@@ -79,6 +79,7 @@ class SentenceSupport:
     sentence: str
     n: int | None  # the source that supports it best; None when none does
     unsupported: list[str]  # numbers, dates and names found in no source
+    quoted: str | None = None  # the sentence of source n that says it
 
 
 @dataclass(frozen=True)
@@ -110,34 +111,36 @@ def check_support(answer: str, evidence: Evidence) -> SupportCheck:
     best = _best_sources([_CITE.sub("", u) for u in units], evidence)
     checked: list[SentenceSupport] = []
     text = answer
-    for unit, (n, score) in zip(units, best, strict=True):
+    for unit, (n, score, quoted) in zip(units, best, strict=True):
         cited = [int(c) for c in _CITE.findall(unit) if 1 <= int(c) <= len(evidence.hits)]
         plain = _CITE.sub("", unit)
         missing = _unsupported(plain, known_numbers, known_text)
         supported = n if score >= SUPPORTED else None
-        checked.append(SentenceSupport(plain.strip(), cited[0] if cited else supported, missing))
+        source = cited[0] if cited else supported
+        checked.append(SentenceSupport(plain.strip(), source, missing, quoted if source == n else None))
         if supported is not None and not cited:
             text = _add_citation(text, unit, supported)
     return SupportCheck(checked, text)
 
 
-def _best_sources(sentences: list[str], evidence: Evidence) -> list[tuple[int | None, float]]:
-    """For each answer sentence, the best-matching source (1-based) and how well it matches."""
+def _best_sources(sentences: list[str], evidence: Evidence) -> list[tuple[int | None, float, str | None]]:
+    """For each answer sentence, the best-matching source (1-based), how well it matches and its
+    sentence that matches."""
     candidates = evidence.candidates
     if not candidates:
-        return [(None, 0.0)] * len(sentences)
+        return [(None, 0.0, None)] * len(sentences)
     vectors = evidence.encoder.encode(sentences)
     similarity = vectors @ evidence.vectors.T
-    found: list[tuple[int | None, float]] = []
+    found: list[tuple[int | None, float, str | None]] = []
     for row, sentence in zip(similarity, sentences, strict=True):
         words = content_words(sentence)
-        best_n, best_score = None, 0.0
+        best: tuple[int | None, float, str | None] = (None, 0.0, None)
         for value, cand in zip(row, candidates, strict=True):
             shared = len(words & content_words(cand.text)) / len(words) if words else 0.0
             score = 0.6 * float(value) + 0.4 * shared
-            if score > best_score:
-                best_n, best_score = cand.index + 1, score
-        found.append((best_n, best_score))
+            if score > best[1]:
+                best = (cand.index + 1, score, cand.text)
+        found.append(best)
     return found
 
 

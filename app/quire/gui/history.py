@@ -24,7 +24,8 @@ class Source:
     slide: int | None
     heading: str | None = None
     text: str = ""
-    cited: bool = False
+    cited: bool = False  # the answer or the quick answer relies on it: shown first
+    quoted: str | None = None  # the sentence of it that the answer relies on: highlighted when opened
 
     @property
     def label(self) -> str:
@@ -48,6 +49,9 @@ class Message:
     model: str = ""
     notice: str = ""  # fallback, partial answer, import in progress
     error: str = ""
+    quick: str = ""  # the quick answer: sentences quoted from the sources, with [n]
+    flags: list[str] = field(default_factory=list)  # numbers and names found in no source
+    unsupported: bool = False  # the answer's key claims are all missing from the sources
     at: float = field(default_factory=time.time)
 
     @classmethod

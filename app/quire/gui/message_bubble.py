@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QCursor, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -94,9 +97,39 @@ class FlowLayout(QLayout):
         return y + line - rect.y()
 
 
+NOT_FOUND_TIP = "Not found in your documents: no source says this. Check it before you rely on it."
+UNSUPPORTED_BANNER = (
+    "The numbers and names in this answer are not in your documents. Rely on the sentences quoted "
+    "from them above."
+)
+
+
+def mnemonic_safe(text: str) -> str:
+    """User text as a button label: Qt reads "&" as a shortcut marker."""
+    return text.replace("&", "&&")
+
+
+def quick_html(quick: str) -> str:
+    """The quick answer with each [n] a link that opens that source at the quoted sentence."""
+    escaped = html.escape(quick)
+    return re.sub(r"\[(\d+)\]", r'<a href="quire-cite:\1">[\1]</a>', escaped)
+
+
+def flagged_html(markdown: str, flags: list[str]) -> str:
+    """The answer rendered from Markdown, each unsupported number or name a marked link."""
+    document = QTextDocument()
+    document.setMarkdown(markdown)
+    body = document.toHtml()
+    for n, term in enumerate(flags):
+        escaped = html.escape(term, quote=False)
+        marked = f'<a href="quire-flag:{n}" style="color:#b3261e; text-decoration: underline;">{escaped}</a>'
+        body = re.sub(rf"(?<![\w>]){re.escape(escaped)}(?![\w<])", lambda _m, m=marked: m, body, count=1)
+    return body
+
+
 class CitationChip(QPushButton):
     def __init__(self, source: Source, parent: QWidget | None = None) -> None:
-        super().__init__(source.label, parent)
+        super().__init__(mnemonic_safe(source.label), parent)
         self.source = source
         self.setObjectName("citationChip")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -117,6 +150,22 @@ class MessageBubble(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(6)
+        # The quick answer: sentences quoted from the sources, shown before any model has written.
+        self.quick = QLabel()
+        self.quick.setObjectName("quickAnswer")
+        self.quick.setWordWrap(True)
+        self.quick.setTextFormat(Qt.TextFormat.RichText)
+        self.quick.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.quick.linkActivated.connect(self._open_cited)
+        self.quick.hide()
+        layout.addWidget(self.quick)
+        self.warning = QLabel(UNSUPPORTED_BANNER)
+        self.warning.setObjectName("unsupportedBanner")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        layout.addWidget(self.warning)
         self.body = QLabel()
         self.body.setObjectName("messageBody")
         self.body.setWordWrap(True)
@@ -125,6 +174,8 @@ class MessageBubble(QFrame):
         self.body.setTextFormat(Qt.TextFormat.MarkdownText if answer else Qt.TextFormat.PlainText)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.body.linkHovered.connect(self._explain_flag)
+        self.body.linkActivated.connect(self._explain_flag)
         layout.addWidget(self.body)
         self.notice = QLabel()
         self.notice.setObjectName("messageNotice")
@@ -135,6 +186,18 @@ class MessageBubble(QFrame):
         self.chips_layout = FlowLayout(self.chips)
         self.chips.hide()
         layout.addWidget(self.chips)
+        # Sources the answer did not use fold under one button: the used ones read first.
+        self.more_button = QToolButton()
+        self.more_button.setObjectName("alsoRetrieved")
+        self.more_button.setCheckable(True)
+        self.more_button.setAutoRaise(True)
+        self.more_button.toggled.connect(self._show_more)
+        self.more_button.hide()
+        layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.more = QWidget()
+        self.more_layout = FlowLayout(self.more)
+        self.more.hide()
+        layout.addWidget(self.more)
         footer = QHBoxLayout()
         self.metrics_line = QLabel()
         self.metrics_line.setObjectName("metricsLine")
@@ -155,8 +218,14 @@ class MessageBubble(QFrame):
 
     def refresh(self) -> None:
         message = self.message
-        self.body.setText(message.text or ("…" if message.role == "assistant" else ""))
-        self.body.setVisible(bool(message.text) or not message.error)
+        self.show_quick(message.quick)
+        if message.flags and message.text:
+            self.body.setTextFormat(Qt.TextFormat.RichText)
+            self.body.setText(flagged_html(message.text, message.flags))
+        else:
+            self.body.setText(message.text or ("…" if message.role == "assistant" else ""))
+        self.body.setVisible(bool(message.text) or not (message.error or message.quick))
+        self.warning.setVisible(message.unsupported and bool(message.text))
         notes = [n for n in (message.notice, message.error) if n]
         self.notice.setText("\n".join(notes))
         self.notice.setProperty("error", bool(message.error))
@@ -166,16 +235,42 @@ class MessageBubble(QFrame):
             self.metrics_line.setText(format_metrics(message.metrics, message.provider, message.model))
         self.set_sources(message.sources)
 
+    def show_quick(self, quick: str) -> None:
+        if quick:
+            self.quick.setText(f"<b>From your documents</b><br>{quick_html(quick)}")
+        self.quick.setVisible(bool(quick))
+
     def set_sources(self, sources: list[Source]) -> None:
-        while self.chips_layout.count():
-            item = self.chips_layout.takeAt(0)
-            if item and item.widget():
-                item.widget().deleteLater()
+        """Chips for the sources: those the answer used first, the others folded under "also retrieved"."""
+        for layout in (self.chips_layout, self.more_layout):
+            while layout.count():
+                item = layout.takeAt(0)
+                if item and item.widget():
+                    item.widget().deleteLater()
+        used = [s for s in sources if s.cited] or sources
+        others = [s for s in sources if s not in used]
         for source in sources:
             chip = CitationChip(source)
             chip.clicked.connect(lambda _=False, s=source: self.citation_clicked.emit(s))
-            self.chips_layout.addWidget(chip)
-        self.chips.setVisible(bool(sources))
+            (self.chips_layout if source in used else self.more_layout).addWidget(chip)
+        self.chips.setVisible(bool(used))
+        self.more_button.setText(f"Also retrieved ({len(others)})")
+        self.more_button.setVisible(bool(others))
+        self.more.setVisible(bool(others) and self.more_button.isChecked())
+
+    def _show_more(self, shown: bool) -> None:
+        self.more.setVisible(shown and self.more_layout.count() > 0)
+
+    def _open_cited(self, link: str) -> None:
+        if link.startswith("quire-cite:"):
+            n = int(link.split(":", 1)[1])
+            source = next((s for s in self.message.sources if s.n == n), None)
+            if source is not None:
+                self.citation_clicked.emit(source)
+
+    def _explain_flag(self, link: str) -> None:
+        if link.startswith("quire-flag:"):
+            QToolTip.showText(QCursor.pos(), NOT_FOUND_TIP, self.body)
 
     def append(self, text: str) -> None:
         self.message.text += text
@@ -188,7 +283,11 @@ class MessageBubble(QFrame):
         QGuiApplication.clipboard().setText(self.message.text)
 
     def chip_buttons(self) -> list[CitationChip]:
+        """The chips of the sources the answer used (the others: folded_chips)."""
         return self.chips.findChildren(CitationChip)
+
+    def folded_chips(self) -> list[CitationChip]:
+        return self.more.findChildren(CitationChip)
 
 
 class AnswerRun:
@@ -217,6 +316,16 @@ class AnswerRun:
 
     def _on_stream(self, stream: Any) -> None:
         self._stream = stream
+        quick = getattr(stream, "quick", None)
+        if quick is not None and quick.sentences:
+            self.message.quick = quick.text
+            quoted = {s.n: s.text for s in reversed(quick.sentences)}
+            self.message.sources = [
+                Source(n, h.path, h.page, h.slide, h.heading, h.text, n in quoted, quoted.get(n))
+                for n, h in enumerate(stream.hits, start=1)
+            ]
+            self.bubble.show_quick(self.message.quick)
+            self.bubble.set_sources(self.message.sources)
         self.bubble.metrics_line.setText(f"● waiting for the first token · {stream.provider.name}")
 
     def _on_live(self, metrics: Any) -> None:
@@ -225,7 +334,7 @@ class AnswerRun:
 
     def _on_answer(self, answer: Any) -> None:
         stream = self._stream
-        hits = getattr(stream, "used_hits", None) or getattr(stream, "hits", [])
+        hits = getattr(stream, "hits", [])
         self.message.text = answer.answer or self.message.text
         self.message.sources = [
             Source(
@@ -236,9 +345,12 @@ class AnswerRun:
                 c.heading,
                 hits[c.n - 1].text if c.n <= len(hits) else "",
                 c.cited,
+                c.quoted or _supporting(answer, c.n),
             )
             for c in answer.citations
         ]
+        self.message.flags = [t for s in answer.support for t in s.unsupported]
+        self.message.unsupported = answer.unsupported_answer
         self.message.metrics = asdict(answer.metrics)
         self.message.provider = answer.provider
         self.message.model = answer.model
@@ -246,6 +358,8 @@ class AnswerRun:
         if answer.fallback_from:
             reason = getattr(stream, "fallback_reason", None) or "unavailable"
             notes.append(f"Answered by {answer.provider}: {answer.fallback_from} was unavailable ({reason}).")
+        if answer.notice:
+            notes.append(answer.notice[0].upper() + answer.notice[1:] + ".")
         if answer.error:
             if answer.partial and "stopped by the user" not in answer.error:
                 notes.append(
@@ -274,3 +388,8 @@ class AnswerRun:
 
     def stop(self) -> None:
         self.worker.stop()
+
+
+def _supporting(answer: Any, n: int) -> str | None:
+    """The sentence of source n that the claim check found behind the answer (to highlight in it)."""
+    return next((s.quoted for s in answer.support if s.n == n and s.quoted and not s.unsupported), None)

@@ -86,7 +86,8 @@ class PdfViewer(QDialog):
             return False
         page = max(0, (source.page or 1) - 1)
         self.go_to(page)
-        phrase = search_phrase(source.text)
+        # the sentence the answer relies on, when there is one; else the passage's opening words
+        phrase = search_phrase(source.quoted or source.text)
         self.matches: list[object] = []
         if phrase:
             self.search.setSearchString(phrase)
@@ -141,6 +142,8 @@ class TextSourceViewer(QDialog):
                 f"{name} · slide {source.slide}" + (f" · {source.heading}" if source.heading else "")
             )
             self.text.setPlainText(source.text or "(this slide's text is not in the library any more)")
+            if source.quoted:
+                self.highlight(source.quoted, QColor(255, 170, 0, 150))
             return True
         self.setWindowTitle(f"{name} — Quire")
         self.heading.setText(f"{source.path}" + (f" · {source.heading}" if source.heading else ""))
@@ -152,9 +155,11 @@ class TextSourceViewer(QDialog):
             return False
         self.text.setPlainText(whole)
         self.highlight(source.text)
+        if source.quoted:  # the sentence the answer relies on, in a stronger colour, in view
+            self.highlight(source.quoted, QColor(255, 170, 0, 150))
         return True
 
-    def highlight(self, passage: str) -> bool:
+    def highlight(self, passage: str, colour: QColor | None = None) -> bool:
         """Select and colour the passage (found by its first words) and scroll to it."""
         phrase = passage.strip().splitlines()[0][:80] if passage.strip() else ""
         if not phrase:
@@ -170,7 +175,7 @@ class TextSourceViewer(QDialog):
         mark.setPosition(start)
         mark.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
         fmt = QTextCharFormat()
-        fmt.setBackground(QColor(255, 212, 59, 110))
+        fmt.setBackground(colour or QColor(255, 212, 59, 110))
         mark.mergeCharFormat(fmt)
         self.text.setTextCursor(cursor)
         self.text.ensureCursorVisible()
