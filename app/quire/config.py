@@ -64,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "oracle.table_prefix": "QUIRE",  # tables QUIRE_DOCUMENTS, QUIRE_CHUNKS…; one library per prefix
     "oracle.pool_max": 4,
     "oracle.batch_rows": 500,  # rows per executemany round trip
+    "oracle.vector_index": "auto",  # auto (HNSW, else IVF with the reason) | hnsw | ivf
     "logging.level": "INFO",  # DEBUG | INFO | WARNING | ERROR, for logs/quire.log
     "logging.prompts": False,  # true = questions, prompts and answer text may appear in the log
 }
