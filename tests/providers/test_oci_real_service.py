@@ -19,7 +19,7 @@ from proxy_server import intercepting_proxy
 from quire.chat.answer import AnswerStream
 from quire.chat.prompt import build_messages
 from quire.errors import ProviderUnavailable
-from quire.providers.base import TokenEvent
+from quire.providers.base import SamplingOptions, TokenEvent
 from quire.providers.oci_genai import OciProvider
 from quire.search.retrieve import Hit
 
@@ -133,27 +133,40 @@ def test_an_sdk_without_stream_options_is_a_provider_error_not_a_crash(
 
 
 @pytest.mark.parametrize(
-    ("model", "finish", "error"),
+    ("model", "finish", "stop_reason", "error"),
     [
-        (COHERE, "MAX_TOKENS", "cut at max_tokens"),
-        (META, "length", "cut at max_tokens"),
-        (COHERE, "ERROR_TOXIC", "content moderation stopped the answer (ERROR_TOXIC) (answer incomplete)"),
-        (COHERE, "ERROR_LIMIT", "(ERROR_LIMIT) (answer incomplete)"),
-        (COHERE, "ERROR", "the model failed while answering (ERROR) (answer incomplete)"),
-        (META, "content_filter", "content filter stopped the answer (content_filter) (answer incomplete)"),
-        (COHERE, "COMPLETE", None),
-        (META, "stop", None),
+        (COHERE, "MAX_TOKENS", "length", None),
+        (META, "length", "length", None),
+        (
+            COHERE,
+            "ERROR_TOXIC",
+            "error",
+            "content moderation stopped the answer (ERROR_TOXIC) (answer incomplete)",
+        ),
+        (COHERE, "ERROR_LIMIT", "error", "(ERROR_LIMIT) (answer incomplete)"),
+        (COHERE, "ERROR", "error", "the model failed while answering (ERROR) (answer incomplete)"),
+        (
+            META,
+            "content_filter",
+            "error",
+            "content filter stopped the answer (content_filter) (answer incomplete)",
+        ),
+        (COHERE, "COMPLETE", None, None),
+        (META, "stop", None, None),
     ],
 )
 def test_every_finish_reason_is_told_apart(
-    settings, key, tmp_path: Path, model: str, finish: str, error: str | None
+    settings, key, tmp_path: Path, model: str, finish: str, stop_reason: str | None, error: str | None
 ) -> None:
     config = write_config(tmp_path / "config", key)
     with oci_service(key, Script(finish=finish)) as endpoint:
         result = ask(oci(settings, config, model, endpoint)).result()
-    assert result.answer == "Paris is the capital."  # what was written is kept either way
-    if error is None:
-        assert result.error is None and not result.partial
+    assert result.answer.startswith("Paris is the capital.")  # what was written is kept either way
+    assert result.stop_reason == stop_reason
+    if stop_reason == "length":
+        assert result.notice and "cut at max_tokens" in result.notice and result.error is None
+    elif error is None:
+        assert result.error is None and not result.partial and result.notice is None
     else:
         assert result.partial and result.error and result.error.endswith(error), result.error
 
@@ -163,7 +176,7 @@ def test_the_last_event_says_why_it_ended(settings, key, tmp_path: Path) -> None
     with oci_service(key, Script(finish="MAX_TOKENS")) as endpoint:
         events = list(
             oci(settings, config, COHERE, endpoint).stream(
-                [{"role": "user", "content": "Hi"}], max_tokens=8, temperature=0
+                [{"role": "user", "content": "Hi"}], max_tokens=8, sampling=SamplingOptions(temperature=0)
             )
         )
     assert events[0] == TokenEvent(request_sent=True)
@@ -218,7 +231,7 @@ def test_cohere_gets_the_sources_as_documents_and_its_citations_become_n(
         {"id": "2", "title": "rivers.md, Rivers", "snippet": hits[1].text},
     ]
     assert "Paris is the capital and largest" not in request["preambleOverride"]  # not sent twice
-    assert "Cite the excerpts" in request["preambleOverride"]
+    assert "excerpts" in request["preambleOverride"]  # the instructions stay
     assert result.answer == "Paris[1][2] is the capital[1]."
     assert [c.cited for c in result.citations] == [True, True]
 
