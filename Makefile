@@ -12,7 +12,7 @@ MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 EMBEDDER_ONNX := models/.embedder-onnx
 
 .DELETE_ON_ERROR:  # a failed step leaves no stamp behind
-.PHONY: setup models run test lint bench clean package test-package
+.PHONY: setup models run test lint bench clean package test-package test-oracle test-oci
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ test: setup models
 	$(BIN)/ruff check app tests packaging
 	$(BIN)/mypy
 	scripts/run_tests.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Live checks against real services, not part of `make test` (no container runtime or tenancy in CI):
+# each says why it skipped. test-oracle: Oracle Database 23ai Free in docker/podman, HNSW and IVF,
+# Oracle Text; test-oci: OCI Generative AI with ~/.oci/config (QUIRE_TEST_OCI_COMPARTMENT, _MODEL).
+test-oracle: setup
+	scripts/test_oracle.sh $(BIN)/pytest
+
+test-oci: setup
+	scripts/test_oci.sh $(BIN)/pytest
 
 # The frozen desktop app (packaging/): dist/quire/ and a per-user install tarball; rebuilt only
 # when the app, the packaging, the resources, the model or the dependencies changed.

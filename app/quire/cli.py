@@ -325,7 +325,8 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
             "run `quire ingest` to finish it"
         )
     for name, health in report["providers"].items():
-        state = "ok" if health["ok"] else "unavailable"
+        # an ok that only proves the service is reachable (OCI: nothing signed) says so
+        state = ("reachable" if health.get("checked") else "ok") if health["ok"] else "unavailable"
         detail = health["model"] if health["ok"] else health["error"]
         print(f"{name:<6} {state:<12} {detail}")
     return 0

@@ -50,7 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "providers.oci.region": "",
     "providers.oci.endpoint": "",
     "providers.oci.compartment": "",
-    "providers.oci.model": "",  # e.g. cohere.command-r-plus-08-2024, meta.llama-3.3-70b-instruct
+    # e.g. cohere.command-r-08-2024, meta.llama-3.3-70b-instruct, or a dedicated endpoint's OCID
+    # (ocid1.generativeaiendpoint…: an imported or fine-tuned model; set api_format for a Cohere one)
+    "providers.oci.model": "",
     "providers.oci.api_format": "auto",  # auto (cohere.* = COHERE, else GENERIC) | COHERE | GENERIC
     "providers.oci.context": 16384,
     "providers.oci.connect_timeout_s": 5.0,
@@ -64,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "oracle.table_prefix": "QUIRE",  # tables QUIRE_DOCUMENTS, QUIRE_CHUNKS…; one library per prefix
     "oracle.pool_max": 4,
     "oracle.batch_rows": 500,  # rows per executemany round trip
+    "oracle.vector_index": "auto",  # auto (HNSW, else IVF with the reason) | hnsw | ivf
     "logging.level": "INFO",  # DEBUG | INFO | WARNING | ERROR, for logs/quire.log
     "logging.prompts": False,  # true = questions, prompts and answer text may appear in the log
 }
@@ -193,6 +196,11 @@ class Settings:
         from platformdirs import user_cache_dir
 
         return Path(user_cache_dir("Quire", appauthor=False))
+
+    @property
+    def oci_region_env(self) -> str:
+        """OCI_REGION, the SDK's own fallback when a profile names no region."""
+        return os.environ.get("OCI_REGION", "")
 
     @property
     def models_dirs(self) -> list[Path]:

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -109,7 +110,11 @@ def verify_signature(
 def check_body(body: dict[str, Any]) -> str | None:
     """None when the chat request has the documented shape for its apiFormat."""
     mode = body.get("servingMode", {})
-    if mode.get("servingType") != "ON_DEMAND" or not mode.get("modelId"):
+    on_demand = mode.get("servingType") == "ON_DEMAND" and mode.get("modelId")
+    dedicated = mode.get("servingType") == "DEDICATED" and str(mode.get("endpointId")).startswith(
+        "ocid1.generativeaiendpoint."
+    )
+    if not (on_demand or dedicated):
         return f"servingMode {mode}"
     if body.get("compartmentId") != COMPARTMENT:
         return "compartmentId"
@@ -122,6 +127,9 @@ def check_body(body: dict[str, Any]) -> str | None:
         for turn in request.get("chatHistory") or []:
             if turn.get("role") not in {"USER", "CHATBOT"} or not isinstance(turn.get("message"), str):
                 return f"chatHistory turn {turn}"
+        for document in request.get("documents") or []:
+            if not isinstance(document, dict) or not all(isinstance(v, str) for v in document.values()):
+                return f"document {document}"
         return None
     if request.get("apiFormat") == "GENERIC":
         for message in request.get("messages") or [None]:
@@ -140,15 +148,28 @@ class Script:
     tokens: list[str] = field(default_factory=lambda: ["Paris", " is", " the", " capital", "."])
     fail_first: list[int] = field(default_factory=list)  # e.g. [429, 429]: throttle twice, then answer
     status: int | None = None  # always answer this error status
+    retry_after: str = "0"  # the Retry-After of those error answers
+    finish: str | None = None  # finishReason to end with (default COMPLETE / stop)
+    citations: list[dict[str, Any]] = field(default_factory=list)  # Cohere's, on the last event
     bodies: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
+    sent_at: list[float] = field(default_factory=list)  # when each answer's headers went out
 
 
-def _events(request_body: dict[str, Any], tokens: list[str]) -> Iterator[dict[str, Any]]:
+def _events(request_body: dict[str, Any], script: Script) -> Iterator[dict[str, Any]]:
+    tokens = script.tokens
     if request_body["chatRequest"]["apiFormat"] == "COHERE":
         for token in tokens:
-            yield {"apiFormat": "COHERE", "text": token}
-        yield {"apiFormat": "COHERE", "text": "".join(tokens), "finishReason": "COMPLETE"}
+            yield {"apiFormat": "COHERE", "text": token, "pad": "aaa"}
+        last: dict[str, Any] = {
+            "apiFormat": "COHERE",
+            "text": "".join(tokens),
+            "chatHistory": [],
+            "finishReason": script.finish or "COMPLETE",
+        }
+        if script.citations:
+            last["citations"] = script.citations
+        yield last
         return
     for token in tokens:
         yield {
@@ -156,7 +177,7 @@ def _events(request_body: dict[str, Any], tokens: list[str]) -> Iterator[dict[st
             "message": {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": token}]},
             "pad": "x",
         }
-    yield {"index": 0, "finishReason": "stop", "message": {"role": "ASSISTANT"}}
+    yield {"index": 0, "finishReason": script.finish or "stop", "message": {"role": "ASSISTANT"}}
     yield {"usage": {"completionTokens": len(tokens), "promptTokens": 57, "totalTokens": 57 + len(tokens)}}
 
 
@@ -190,10 +211,13 @@ def oci_service(key: KeyPair, script: Script) -> Iterator[str]:
                 500: ("InternalServerError", "Internal error"),
             }
             code, message = messages.get(status, ("Error", "error"))
-            send_json(request, status, {"code": code, "message": message}, {"Retry-After": "0"})
+            send_json(
+                request, status, {"code": code, "message": message}, {"Retry-After": script.retry_after}
+            )
             return
         start_chunked(request, "text/event-stream")
-        for event in _events(body, script.tokens):
+        script.sent_at.append(time.perf_counter())
+        for event in _events(body, script):
             send_chunk(request, f"data: {json.dumps(event)}\n\n")
         end_chunks(request)
 

@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_helpers import DIM, EMBEDDER, NO_ORACLE, ORACLE_DSN, drop_tables, oracle_config
+from store_helpers import (
+    DIM,
+    EMBEDDER,
+    NO_ORACLE,
+    ORACLE_DSN,
+    check_oracle_indexes,
+    drop_tables,
+    oracle_config,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -62,5 +70,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-un
 
     prefix = request.getfixturevalue("oracle_prefix")
     oracle = OracleStore(oracle_config(prefix), EMBEDDER, DIM)
+    check_oracle_indexes(oracle)
     yield oracle
     oracle.close()

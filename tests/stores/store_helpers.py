@@ -14,7 +14,14 @@ EMBEDDER = "all-MiniLM-L6-v2"
 ORACLE_DSN = os.environ.get("QUIRE_TEST_ORACLE_DSN", "")
 ORACLE_USER = os.environ.get("QUIRE_TEST_ORACLE_USER", "")
 ORACLE_PASSWORD = os.environ.get("QUIRE_TEST_ORACLE_PASSWORD", "")
-NO_ORACLE = "set QUIRE_TEST_ORACLE_DSN, QUIRE_TEST_ORACLE_USER and QUIRE_TEST_ORACLE_PASSWORD to test Oracle"
+# `make test-oracle` sets these: which vector index to build (auto|hnsw|ivf), and whether the
+# database must have Oracle Text (the regular gvenzl/oracle-free:23 image has it; -slim does not)
+ORACLE_VECTOR_INDEX = os.environ.get("QUIRE_TEST_ORACLE_VECTOR_INDEX", "auto")
+ORACLE_REQUIRE_TEXT = bool(os.environ.get("QUIRE_TEST_ORACLE_REQUIRE_TEXT"))
+NO_ORACLE = (
+    "live Oracle test skipped: no database configured (run `make test-oracle`, which starts one in "
+    "docker/podman, or set QUIRE_TEST_ORACLE_DSN, QUIRE_TEST_ORACLE_USER and QUIRE_TEST_ORACLE_PASSWORD)"
+)
 
 
 def unit(seed: int, dim: int = DIM) -> np.ndarray:
@@ -42,8 +49,21 @@ def oracle_config(prefix: str):  # type: ignore[no-untyped-def]
     from quire.search.stores.oracle import OracleConfig
 
     return OracleConfig(
-        dsn=ORACLE_DSN, user=ORACLE_USER, password=ORACLE_PASSWORD, connect_timeout_s=10, table_prefix=prefix
+        dsn=ORACLE_DSN,
+        user=ORACLE_USER,
+        password=ORACLE_PASSWORD,
+        connect_timeout_s=10,
+        table_prefix=prefix,
+        vector_index=ORACLE_VECTOR_INDEX,
     )
+
+
+def check_oracle_indexes(store) -> None:  # type: ignore[no-untyped-def]
+    """The index kinds `make test-oracle` asked for are the ones in use."""
+    if ORACLE_VECTOR_INDEX != "auto":
+        assert store.index_kind == ORACLE_VECTOR_INDEX.upper(), store.describe()
+    if ORACLE_REQUIRE_TEXT:
+        assert store.has_text_index, store.describe()
 
 
 def drop_tables(prefix: str) -> None:

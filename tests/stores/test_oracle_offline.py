@@ -132,16 +132,18 @@ def test_a_silent_listener_does_not_hang_the_app(silent_port: int) -> None:
     assert time.monotonic() - started < 5
 
 
-def test_missing_settings_are_named_before_any_connection() -> None:
+def test_missing_settings_are_named_before_any_connection(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no password for quire in the OS keyring"):
         OracleConfig("h:1521/S", "quire", None).pool_params()
     with pytest.raises(StoreError, match="set oracle.user"):
         OracleConfig("h:1521/S", "", "pw").pool_params()
+    w = str(tmp_path)
+    (tmp_path / "ewallet.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     wallet = OracleConfig(
-        "mydb_high", "admin", "pw", config_dir="/w", wallet_location="/w", wallet_password="wp"
+        "db.example:1522/mydb_high", "admin", "pw", config_dir=w, wallet_location=w, wallet_password="wp"
     )
     params = wallet.pool_params()
-    assert (params["config_dir"], params["wallet_location"], params["wallet_password"]) == ("/w", "/w", "wp")
+    assert (params["config_dir"], params["wallet_location"], params["wallet_password"]) == (w, w, "wp")
     assert "config_dir" not in OracleConfig("h/S", "u", "pw").pool_params()
 
 

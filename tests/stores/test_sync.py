@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import oracledb
 import pytest
-from store_helpers import DIM, EMBEDDER, chunks_for, oracle_config, unit
+from store_helpers import DIM, EMBEDDER, check_oracle_indexes, chunks_for, oracle_config, unit
 
 from quire.library.catalog import Catalog
 from quire.library.sync import REMOTE, pull, push
@@ -140,6 +140,7 @@ def test_push_and_pull_through_oracle(library, oracle_prefix: str, tmp_path: Pat
 
     catalog, local = library
     oracle = OracleStore(oracle_config(oracle_prefix), EMBEDDER, DIM)
+    check_oracle_indexes(oracle)  # make test-oracle: the index kind asked for, Oracle Text present
     try:
         for n in range(3):
             add_file(catalog, local, f"/lib/{n}.md", [f"harbour note {n}", f"puffins {n}"], f"{n}" * 64)

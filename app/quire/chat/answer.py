@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from quire.chat.quick import Evidence, QuickAnswer
 from quire.chat.support import SentenceSupport, SupportCheck, check_support
 from quire.errors import ProviderUnavailable
 from quire.providers.base import Provider
+from quire.providers.grounding import Grounding, cite
 from quire.search.retrieve import Hit
 
 log = logging.getLogger(__name__)
@@ -170,10 +172,20 @@ class AnswerStream:
         prompt_tokens: int | None = None
         output_tokens: int | None = None
         finish: str | None = None
+        groundings: list[Grounding] = []
         guard = LoopGuard()
         events = provider.stream(messages, max_tokens=profile.max_tokens, sampling=profile.sampling)
         try:
             for event in events:
+                if event.request_sent and self._watch.first is None:
+                    # #19: TTFT counts from the request the answer came from, not from set-up
+                    log.info(
+                        "%s: %.3f s of set-up (client, keys, retry waits) before the request",
+                        provider.name,
+                        time.perf_counter() - self._watch.sent,
+                    )
+                    self._watch = Stopwatch()
+                groundings.extend(event.citations)
                 if event.text:
                     self._watch.token()
                     self._parts.append(event.text)
@@ -197,6 +209,8 @@ class AnswerStream:
                 close()
         if prompt_tokens is None:
             prompt_tokens = sum(provider.count_tokens(m["content"]) for m in messages)
+        if groundings and finish != "repeating":  # #19: the service's own citations (Cohere's) as [n]
+            self._parts = [cite(self.text, groundings)]
         if finish is None and output_tokens is not None and output_tokens >= profile.max_tokens:
             finish = "length"
         stopped = "stopped by the user" if finish == "user" else None

@@ -98,6 +98,12 @@ def push(
             report(SyncProgress(done, total, record.path, action))
     except StoreUnreachable as err:
         interrupted = str(err)
+    refresh = getattr(remote, "refresh_vector_index", None)
+    if refresh is not None and counts["pushed"] and interrupted is None:
+        try:  # an IVF index built before these rows were there has no partitions to search
+            refresh()
+        except StoreError as err:
+            log.warning("sync: the vector index was not rebuilt: %s", err)
     still = catalog.pending_push(REMOTE)
     return SyncSummary(
         "push",

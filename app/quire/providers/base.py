@@ -6,15 +6,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from quire.providers.grounding import Grounding
+
+FINISHED = "stop"  # finish_reason: the model ended the answer itself
+CUT = "length"  # it stopped at max_tokens: the answer is partial
+FAILED = "error"  # the service stopped it (a moderation or service error): partial, say so
+
 
 @dataclass(frozen=True)
 class TokenEvent:
-    """A piece of streamed text; the last event may carry the provider's own token counts."""
+    """A piece of streamed text; the last event may carry the provider's own token counts, why
+    the answer ended and the service's own citations. An event with `request_sent` (and nothing
+    else) marks the moment the request left: TTFT is timed from the last such mark, so a
+    provider's local set-up (client, keys) and its retry waits are not counted as the service's."""
 
     text: str = ""
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     finish_reason: str | None = None  # "length" when cut at max_tokens, "error" when the model failed
+    citations: tuple[Grounding, ...] = ()  # spans of the answer the service grounded in sources [n]
+    request_sent: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class ProviderHealth:
     model: str
     error: str | None = None
     latency_ms: float | None = None
+    checked: str | None = None  # what an ok means, when less than "it will answer"
 
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}

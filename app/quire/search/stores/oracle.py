@@ -1,27 +1,31 @@
 """Oracle Database 23ai: a shared vector store (python-oracledb thin mode, no Instant Client).
 
 Tables <prefix>_META, _DOCUMENTS and _CHUNKS (VECTOR(dim, FLOAT32) plus text, page, slide, heading)
-are created on first connect; then a vector index (HNSW in the vector pool, or IVF when the database
-has no VECTOR_MEMORY_SIZE) and an Oracle Text index. Every write is one transaction."""
+are created on first connect (oracle_schema.py); then a vector index (HNSW in the vector pool, or IVF
+when the database cannot build one, saying why) and an Oracle Text index. Every write is one
+transaction, tried once more when another client wrote the same keys first."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from quire.errors import StoreError
 from quire.library.chunking import Chunk
-from quire.search.stores.base import EmbedderMismatch, StoredDocument, StoredFile, StoreUnreachable
-from quire.search.stores.oracle_errors import already_exists, explain, is_vector_memory_missing
+from quire.search.stores.base import EmbedderMismatch, StoredDocument, StoredFile
+from quire.search.stores.oracle_connect import OracleConfig, first_contact
+from quire.search.stores.oracle_errors import (
+    explain,
+    hnsw_refuses_dml,
+    is_duplicate_key,
+    text_index_unusable,
+)
+from quire.search.stores.oracle_schema import Schema
 from quire.search.stores.oracle_sql import (
     HNSW,
-    IVF,
-    SCHEMA_VERSION,
     OracleSql,
     chunk_rows,
     doc_id,
@@ -33,76 +37,11 @@ from quire.search.stores.oracle_sql import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from quire.config import Settings
+__all__ = ["OracleConfig", "OracleStore"]
 
 log = logging.getLogger(__name__)
 
 CALL_TIMEOUT_MS = 120_000  # one round trip: a batch of rows, a search, a DDL statement
-
-
-@dataclass(frozen=True)
-class OracleConfig:
-    """Where the library lives. `dsn` is host:port/service, an Easy Connect string, or a TNS
-    alias from `config_dir` (an Autonomous Database wallet folder)."""
-
-    dsn: str
-    user: str
-    password: str | None = None
-    config_dir: str = ""
-    wallet_location: str = ""
-    wallet_password: str | None = None
-    connect_timeout_s: float = 3.0
-    table_prefix: str = "QUIRE"
-    pool_max: int = 4
-    batch_rows: int = 500
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OracleConfig:
-        from quire.secrets import get_secret
-
-        get = settings.get
-        return cls(
-            dsn=get("oracle.dsn"),
-            user=get("oracle.user"),
-            password=get_secret("oracle.password") if get("oracle.dsn") else None,
-            config_dir=get("oracle.config_dir"),
-            wallet_location=get("oracle.wallet_location"),
-            wallet_password=get_secret("oracle.wallet_password") if get("oracle.wallet_location") else None,
-            connect_timeout_s=get("oracle.connect_timeout_s"),
-            table_prefix=get("oracle.table_prefix"),
-            pool_max=get("oracle.pool_max"),
-            batch_rows=get("oracle.batch_rows"),
-        )
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.dsn)
-
-    def pool_params(self) -> dict[str, Any]:
-        """Keyword arguments for oracledb.create_pool; empty wallet settings are left out."""
-        if not self.dsn:
-            raise StoreError("Oracle is not configured: set oracle.dsn and oracle.user")
-        if not self.user:
-            raise StoreError(f"Oracle at {self.dsn}: set oracle.user")
-        if not self.password:
-            raise StoreError(
-                f"Oracle at {self.dsn}: no password for {self.user} in the OS keyring "
-                "(run `quire secret set oracle.password`)"
-            )
-        params: dict[str, Any] = {
-            "user": self.user,
-            "password": self.password,
-            "dsn": self.dsn,
-            "tcp_connect_timeout": self.connect_timeout_s,
-            "retry_count": 0,
-        }
-        if self.config_dir:
-            params["config_dir"] = self.config_dir
-        if self.wallet_location:
-            params["wallet_location"] = self.wallet_location
-            if self.wallet_password:
-                params["wallet_password"] = self.wallet_password
-        return params
 
 
 class OracleStore:
@@ -115,17 +54,18 @@ class OracleStore:
         self._oracledb = oracledb
         self.config = config
         self.sql = OracleSql(config.table_prefix, dim)
-        self.index_kind = ""  # HNSW | IVF
-        self.index_note = ""  # why IVF, when it is
-        self.has_text_index = False
+        self.schema = Schema(config, self.sql)
         self._meta: dict[str, str] = {}
         self._pool: Any = None
         params = config.pool_params()
         try:
-            conn = self._first_contact(params)
+            conn = first_contact(oracledb, params, self._deadline_s, config.dsn)
             try:
                 _require_23ai(conn.version, config.dsn)
-                self._ensure_schema(conn, embedder_name, dim)
+                self._meta = self.schema.ensure_tables(conn, embedder_name, dim)
+                self.check_embedder(embedder_name, dim)
+                self.schema.ensure_indexes(conn)
+                self.schema.refresh_ivf(conn, self._meta)
             finally:
                 conn.close()
             self._pool = oracledb.create_pool(
@@ -147,28 +87,17 @@ class OracleStore:
     def _deadline_s(self) -> float:
         return max(2 * self.config.connect_timeout_s, 1.0)
 
-    def _first_contact(self, params: dict[str, Any]) -> Any:
-        """Connect once, in a daemon thread: a listener that accepts and then never answers would
-        hang the driver past tcp_connect_timeout, and auto mode promises a short wait."""
-        outcome: dict[str, Any] = {}
+    @property
+    def index_kind(self) -> str:
+        return self.schema.state.vector_kind  # HNSW | IVF
 
-        def attempt() -> None:
-            try:
-                outcome["conn"] = self._oracledb.connect(**params)
-            except BaseException as exc:  # handed to the caller below
-                outcome["error"] = exc
+    @property
+    def index_note(self) -> str:
+        return self.schema.state.vector_note
 
-        worker = threading.Thread(target=attempt, name="quire-oracle-connect", daemon=True)
-        worker.start()
-        worker.join(self._deadline_s)
-        if worker.is_alive():
-            raise StoreUnreachable(
-                f"Oracle at {self.config.dsn} did not answer within {self._deadline_s:g} s "
-                "(oracle.connect_timeout_s); check oracle.dsn and that the database is open"
-            )
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["conn"]
+    @property
+    def has_text_index(self) -> bool:
+        return self.schema.state.text
 
     def close(self) -> None:
         if self._pool is not None:
@@ -180,13 +109,15 @@ class OracleStore:
 
     def describe(self) -> str:
         """One line for `quire status`: the index kinds in use and why."""
-        text = "Oracle Text" if self.has_text_index else "no Oracle Text index"
-        note = f" ({self.index_note})" if self.index_note else ""
-        return f"{self.index_kind} vector index{note}, {text}"
+        state = self.schema.state
+        text = "Oracle Text" if state.text else (state.text_note or "no Oracle Text index")
+        note = f" ({state.vector_note})" if state.vector_note else ""
+        return f"{state.vector_kind} vector index{note}, {text}"
 
     @contextmanager
-    def _session(self, doing: str) -> Iterator[Any]:
-        """A pooled connection; anything not committed when the block fails is rolled back."""
+    def _session(self, doing: str, explained: bool = True) -> Iterator[Any]:
+        """A pooled connection; anything not committed when the block fails is rolled back.
+        Driver errors become StoreErrors, unless `explained` is False (the caller decides)."""
         if self._pool is None:
             raise StoreError(f"Oracle at {self.config.dsn}: the store is closed")
         try:
@@ -199,91 +130,40 @@ class OracleStore:
                         conn.rollback()
                     raise
         except self._oracledb.Error as exc:
+            if not explained:
+                raise
             raise explain(exc, self.config.dsn, self.config.user, doing) from exc
 
-    # Schema ------------------------------------------------------------------------------------
-
-    def _ensure_schema(self, conn: Any, embedder_name: str, dim: int) -> None:
-        """Create what is missing (idempotent: two clients starting at once both succeed)."""
-        sql = self.sql
-        cursor = conn.cursor()
-        tables = {row[0] for row in cursor.execute("SELECT table_name FROM user_tables")}
-        for name, ddl in sql.create_tables():
-            if name not in tables:
-                self._ddl(cursor, ddl, f"creating table {name}")
-        self._meta = {k: v for k, v in cursor.execute(f"SELECT key, value FROM {sql.meta}")}
-        if not self._meta:
-            for key, value in (("schema_version", SCHEMA_VERSION), ("embedder", embedder_name), ("dim", dim)):
-                cursor.execute(sql.merge_meta(), key=key, value=str(value))
-            conn.commit()
-            self._meta = {"schema_version": str(SCHEMA_VERSION), "embedder": embedder_name, "dim": str(dim)}
-        if int(self._meta.get("schema_version", "0")) > SCHEMA_VERSION:
-            raise StoreError(
-                f"Oracle at {self.config.dsn}: the {sql.prefix} tables were made by a newer Quire "
-                f"(schema {self._meta['schema_version']}); update Quire"
-            )
-        self.check_embedder(embedder_name, dim)
-        indexes = {row[0] for row in cursor.execute("SELECT index_name FROM user_indexes")}
-        for name, ddl in sql.create_indexes():
-            if name not in indexes:
-                self._ddl(cursor, ddl, f"creating index {name}")
-        self._ensure_vector_index(cursor, indexes)
-        self._ensure_text_index(cursor, indexes)
-
-    def _ddl(self, cursor: Any, ddl: str, doing: str) -> None:
-        try:
-            cursor.execute(ddl)
-        except self._oracledb.Error as exc:
-            if already_exists(exc):  # another client made it a moment ago
-                return
-            raise explain(exc, self.config.dsn, self.config.user, doing) from exc
-
-    def _ensure_vector_index(self, cursor: Any, indexes: set[str]) -> None:
-        names = self.sql.vector_index_names()
-        for kind, name in names.items():
-            if name in indexes:
-                self.index_kind = kind
-                return
-        if self._vector_memory_size(cursor) == 0:
-            self.index_note = "VECTOR_MEMORY_SIZE is not set, so IVF instead of HNSW"
-        else:
+    def _write(self, doing: str, work: Callable[[Any], None]) -> None:
+        """One transaction: `work(cursor)`, then commit. Tried once more when another client
+        inserted the same keys first (ORA-00001: its rows are there now, so the MERGEs update), or
+        when this release update refuses writes under an HNSW index (ORA-51928: IVF instead)."""
+        for attempt in (1, 2):
             try:
-                cursor.execute(self.sql.create_vector_index(HNSW))
-                self.index_kind = HNSW
+                with self._session(doing, explained=False) as conn:
+                    work(conn.cursor())
+                    conn.commit()
                 return
             except self._oracledb.Error as exc:
-                if already_exists(exc):
-                    self.index_kind = HNSW
-                    return
-                if not is_vector_memory_missing(exc):
-                    raise explain(exc, self.config.dsn, self.config.user, "creating the HNSW index") from exc
-                self.index_note = "no room in the vector pool (VECTOR_MEMORY_SIZE), so IVF instead of HNSW"
-        log.warning("Oracle at %s: %s", self.config.dsn, self.index_note)
-        self._ddl(cursor, self.sql.create_vector_index(IVF), "creating the IVF index")
-        self.index_kind = IVF
+                if attempt == 1 and is_duplicate_key(exc):
+                    log.info(
+                        "Oracle at %s: %s raced another client (%s); once more", self.config.dsn, doing, exc
+                    )
+                    continue
+                if attempt == 1 and hnsw_refuses_dml(exc) and self.index_kind == HNSW:
+                    with self._session("switching to an IVF index") as conn:
+                        self.schema.replace_hnsw_with_ivf(
+                            conn,
+                            "this database refuses writes to a table with an HNSW index (ORA-51928: "
+                            "an older 23ai release update), so IVF",
+                        )
+                    continue
+                raise explain(exc, self.config.dsn, self.config.user, doing) from exc
 
-    def _vector_memory_size(self, cursor: Any) -> int | None:
-        """Bytes of vector pool, or None when this user may not read v$parameter (then just try)."""
-        try:
-            cursor.execute("SELECT value FROM v$parameter WHERE name = 'vector_memory_size'")
-            row = cursor.fetchone()
-        except self._oracledb.Error:
-            return None
-        return int(row[0]) if row and str(row[0]).isdigit() else None
-
-    def _ensure_text_index(self, cursor: Any, indexes: set[str]) -> None:
-        if self.sql.text_index_name in indexes:
-            self.has_text_index = True
-            return
-        try:
-            cursor.execute(self.sql.create_text_index())
-            self.has_text_index = True
-        except self._oracledb.Error as exc:
-            # Not fatal: hybrid search takes its words from the local catalog's FTS5 index.
-            self.has_text_index = already_exists(exc)
-            if not self.has_text_index:
-                why = explain(exc, self.config.dsn, self.config.user)
-                log.warning("Oracle Text index not created: %s", why)
+    def refresh_vector_index(self) -> bool:
+        """After a push: rebuild an IVF index that was built over far fewer rows (see Schema)."""
+        with self._session("rebuilding the vector index") as conn:
+            return self.schema.refresh_ivf(conn, self._meta)
 
     def check_embedder(self, name: str, dim: int) -> None:
         held_name, held_dim = self._meta.get("embedder"), self._meta.get("dim")
@@ -301,19 +181,20 @@ class OracleStore:
     def upsert(self, ids: list[str], vectors: np.ndarray, paths: list[str]) -> None:
         sql, batch = self.sql, max(1, self.config.batch_rows)
         rows = [(i, doc_id(p), vector_bind(v)) for i, p, v in zip(ids, paths, vectors, strict=True)]
-        with self._session("writing vectors") as conn:
-            cursor = conn.cursor()
-            docs = [{"doc_id": doc_id(p), "path": p} for p in dict.fromkeys(paths)]
+        docs = [{"doc_id": doc_id(p), "path": p} for p in dict.fromkeys(paths)]
+
+        def work(cursor: Any) -> None:
             if docs:
                 cursor.executemany(sql.ensure_document(), docs)
             for start in range(0, len(rows), batch):
                 cursor.executemany(sql.merge_vector(), rows[start : start + batch])
-            conn.commit()
+
+        self._write("writing vectors", work)
 
     def delete_path(self, path: str) -> None:
-        with self._session(f"removing {path}") as conn:
-            conn.cursor().execute(self.sql.delete_document(), doc_id=doc_id(path))
-            conn.commit()
+        self._write(
+            f"removing {path}", lambda cursor: cursor.execute(self.sql.delete_document(), doc_id=doc_id(path))
+        )
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         with self._session("searching") as conn:
@@ -325,43 +206,56 @@ class OracleStore:
             return int(conn.cursor().execute(self.sql.count()).fetchone()[0])
 
     def text_search(self, query: str, k: int) -> list[str]:
-        """Chunk ids ranked by Oracle Text; [] when the index could not be created."""
+        """Chunk ids ranked by Oracle Text; [] when there is no working Oracle Text index."""
         text = oracle_text_query(query)
         if not text or not self.has_text_index:
             return []
-        with self._session("searching text") as conn:
-            return [row[0] for row in conn.cursor().execute(self.sql.text_search(), q=text, k=k)]
+        try:
+            with self._session("searching text", explained=False) as conn:
+                return [row[0] for row in conn.cursor().execute(self.sql.text_search(), q=text, k=k)]
+        except self._oracledb.Error as exc:
+            if not text_index_unusable(exc):
+                raise explain(exc, self.config.dsn, self.config.user, "searching text") from exc
+            # broken since this store opened (ORA-29861): words come from the local catalog instead
+            self.schema.state.text = False
+            self.schema.state.text_note = "the Oracle Text index is unusable (ORA-29861)"
+            log.warning("Oracle at %s: %s", self.config.dsn, self.schema.state.text_note)
+            return []
 
     # Whole files, for sync ---------------------------------------------------------------------
 
     def put_file(self, document: StoredDocument, chunks: list[Chunk], vectors: np.ndarray) -> None:
         rows = chunk_rows(chunks, vectors)
         sql, batch = self.sql, max(1, self.config.batch_rows)
-        with self._session(f"writing {document.path}") as conn:
-            cursor = conn.cursor()
+
+        def work(cursor: Any) -> None:
             cursor.execute(sql.merge_document(), document_binds(document))
             cursor.execute(sql.delete_chunks(), doc_id=doc_id(document.path))
             for start in range(0, len(rows), batch):
                 cursor.setinputsizes(None, None, int, int, int, 4000, None, None)  # None rows stay typed
                 cursor.executemany(sql.insert_chunk(), rows[start : start + batch])
-            conn.commit()  # the file's new version appears whole, or not at all
+
+        self._write(f"writing {document.path}", work)  # the new version appears whole, or not at all
 
     def read_file(self, path: str) -> StoredFile | None:
         import numpy as np
 
         with self._session(f"reading {path}") as conn:
-            cursor = conn.cursor()
-            doc = cursor.execute(self.sql.read_document(), doc_id=doc_id(path)).fetchone()
-            if doc is None or doc[1] is None:
-                return None
-            rows = cursor.execute(self.sql.read_chunks(), doc_id=doc_id(path), fetch_lobs=False).fetchall()
+            # fetch_lobs (python-oracledb >= 3.4): chunk text arrives as str, not as LOB locators
+            rows = (
+                conn.cursor().execute(self.sql.read_file(), doc_id=doc_id(path), fetch_lobs=False).fetchall()
+            )
+        if not rows or rows[0][1] is None:
+            return None
+        doc = rows[0]
         document = StoredDocument(doc[0], doc[1], doc[2], int(doc[3]), int(doc[4]))
+        held = [r[5:] for r in rows if r[5] is not None]  # a document with no chunks: one row of NULLs
         chunks = [
             Chunk(id=r[0], path=path, index=int(r[1]), text=r[5] or "", page=r[2], slide=r[3], heading=r[4])
-            for r in rows
+            for r in held
         ]
-        vectors = np.asarray([np.frombuffer(r[6], dtype=np.float32) for r in rows], dtype=np.float32)
-        return StoredFile(document, chunks, vectors)
+        vectors = np.asarray([np.frombuffer(r[6], dtype=np.float32) for r in held], dtype=np.float32)
+        return StoredFile(document, chunks, vectors.reshape(len(held), self.sql.dim))
 
     def documents(self) -> dict[str, str]:
         with self._session("listing documents") as conn:

@@ -24,10 +24,18 @@ UNREACHABLE = {
     "ORA-03135",  # connection lost contact
 }
 BAD_LOGIN = {"ORA-01017", "ORA-28000", "ORA-28001", "ORA-01005"}
-NO_PRIVILEGE = {"ORA-01031", "ORA-01950", "ORA-01536"}
-NO_VECTOR_MEMORY = {"ORA-51962", "ORA-51955", "ORA-51961"}  # vector pool absent or full
+NO_PRIVILEGE = {"ORA-01031", "ORA-01950", "ORA-01536", "ORA-01045"}  # 01045: no CREATE SESSION
+NO_VECTOR_MEMORY = {"ORA-51962"}  # the vector pool is absent or full
 TOO_OLD = {"ORA-00902"}  # invalid datatype: VECTOR does not exist before 23ai
 ALREADY_EXISTS = {"ORA-00955", "ORA-01408"}  # name in use / column list already indexed
+DUPLICATE_KEY = {"ORA-00001"}  # unique constraint: another client inserted the same key first
+HNSW_REFUSES_DML = {"ORA-51928"}  # older 23ai release updates: no DML on a table with an HNSW index
+TEXT_INDEX_UNUSABLE = {"ORA-29861"}  # domain index is marked LOADING/FAILED/UNUSABLE
+GRANTS = (
+    "ask the DBA for `GRANT DB_DEVELOPER_ROLE TO {user}` and a tablespace quota "
+    "(`ALTER USER {user} QUOTA UNLIMITED ON USERS`, or your tablespace); at the least the user needs "
+    "CREATE SESSION and CREATE TABLE"
+)
 
 
 def error_code(exc: BaseException) -> str:
@@ -57,8 +65,26 @@ def is_vector_memory_missing(exc: BaseException) -> bool:
     return error_code(exc) in NO_VECTOR_MEMORY
 
 
+def is_vector_index_error(exc: BaseException) -> bool:
+    """Any ORA-51xxx (AI Vector Search's range): creating HNSW failed for a vector reason, so IVF.
+    Pool sizes, release-update limits and codes Oracle's reference does not list all land here."""
+    return error_code(exc).startswith("ORA-51")
+
+
 def already_exists(exc: BaseException) -> bool:
     return error_code(exc) in ALREADY_EXISTS
+
+
+def is_duplicate_key(exc: BaseException) -> bool:
+    return error_code(exc) in DUPLICATE_KEY
+
+
+def hnsw_refuses_dml(exc: BaseException) -> bool:
+    return error_code(exc) in HNSW_REFUSES_DML
+
+
+def text_index_unusable(exc: BaseException) -> bool:
+    return error_code(exc) in TEXT_INDEX_UNUSABLE
 
 
 def explain(exc: BaseException, dsn: str, user: str, doing: str = "") -> StoreError:
@@ -80,9 +106,8 @@ def explain(exc: BaseException, dsn: str, user: str, doing: str = "") -> StoreEr
             fix = "check oracle.user and run `quire secret set oracle.password`"
         message = f"{where} refused the login of {user or '(no oracle.user)'} ({code}): {fix}"
     elif code in NO_PRIVILEGE:
-        message = (
-            f"{where}: user {user} lacks a privilege{step} ({code}); ask the DBA to grant DB_DEVELOPER_ROLE "
-            "(or CREATE TABLE, CREATE INDEX and CTXAPP) and a tablespace quota"
+        message = f"{where}: user {user} lacks a privilege{step} ({code}); " + GRANTS.format(
+            user=user or "<user>"
         )
     elif code in TOO_OLD:
         message = (
@@ -91,8 +116,8 @@ def explain(exc: BaseException, dsn: str, user: str, doing: str = "") -> StoreEr
         )
     elif code in NO_VECTOR_MEMORY:
         message = (
-            f"{where}: no vector memory for an HNSW index ({code}); set VECTOR_MEMORY_SIZE "
-            "or let Quire use an IVF index"
+            f"{where}: no vector memory for an HNSW index ({code}); set VECTOR_MEMORY_SIZE in CDB$ROOT "
+            "(a PDB's value is only its share of that pool), or set oracle.vector_index to ivf"
         )
     else:
         message = f"{where}{step}: {_cause(exc)}"

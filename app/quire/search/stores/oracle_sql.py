@@ -129,6 +129,24 @@ class OracleSql:
     def text_index_name(self) -> str:
         return self.name("CHUNKS_TEXT")
 
+    def index_states(self) -> str:
+        """Each index on the chunks table with its states: a domain index whose build failed is
+        still listed by name, with DOMIDX_OPSTATUS = FAILED."""
+        return (
+            "SELECT index_name, status, domidx_status, domidx_opstatus FROM user_indexes "
+            f"WHERE table_name = '{self.chunks}'"
+        )
+
+    def text_index_status(self) -> str:
+        return "SELECT idx_status FROM ctx_user_indexes WHERE idx_name = :name"
+
+    def drop_index(self, name: str, force: bool = False) -> str:
+        # FORCE: Oracle Text cannot always drop an index whose state it cannot determine without it
+        return f"DROP INDEX {name}{' FORCE' if force else ''}"
+
+    def rebuild_vector_index(self) -> str:
+        return "BEGIN DBMS_VECTOR.REBUILD_INDEX(:name); END;"
+
     def create_text_index(self) -> str:
         # SYNC (ON COMMIT): a pushed file is searchable as soon as its transaction commits.
         return (
@@ -200,13 +218,14 @@ class OracleSql:
     def versions(self) -> str:
         return f"SELECT path, sha256 FROM {self.documents} WHERE sha256 IS NOT NULL"
 
-    def read_document(self) -> str:
-        return f"SELECT path, sha256, kind, size_bytes, pages FROM {self.documents} WHERE doc_id = :doc_id"
-
-    def read_chunks(self) -> str:
+    def read_file(self) -> str:
+        """The document row and its chunks in one statement: one statement reads one consistent
+        snapshot, so a push committing in between cannot pair a version with another's chunks."""
         return (
-            f"SELECT id, idx, page, slide, heading, text, embedding FROM {self.chunks} "
-            "WHERE doc_id = :doc_id ORDER BY idx"
+            "SELECT d.path, d.sha256, d.kind, d.size_bytes, d.pages, "
+            "c.id, c.idx, c.page, c.slide, c.heading, c.text, c.embedding "
+            f"FROM {self.documents} d LEFT JOIN {self.chunks} c ON c.doc_id = d.doc_id "
+            "WHERE d.doc_id = :doc_id ORDER BY c.idx"
         )
 
     def read_vectors(self, n: int) -> str:
