@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,8 +87,10 @@ def test_answer_streams_from_local_model_with_metrics_citations_and_history(
 
     assert len(pieces) > 3  # streamed token by token, not in one go
     answer = run.message
-    assert answer.text.strip() and run.bubble.body.text() == answer.text
-    assert "".join(pieces).strip() == answer.text.strip()
+    assert answer.text.strip()
+    assert run.bubble.body.text() == answer.text or answer.flags  # flagged answers render as marked HTML
+    # what streamed, with the [n] the claim check adds where the model left one out
+    assert re.sub(r" ?\[\d+\]", "", "".join(pieces)).strip() == re.sub(r" ?\[\d+\]", "", answer.text).strip()
     assert live_lines and live_lines[0].startswith("●")
     line = run.bubble.metrics_line.text()
     assert "TTFT" in line and "tok/s" in line and "tokens" in line and "local" in line

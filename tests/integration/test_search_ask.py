@@ -64,7 +64,7 @@ def test_ask_streams_and_cites_the_page(library: Quire, default_model: Path, qui
     # the answer is what streamed, with the [n] the claim check adds where the model left it out
     assert (
         len(pieces) > 3
-        and re.sub(r" \[\d+\]", "", answer.answer) == re.sub(r" ?\[\d+\]", "", "".join(pieces)).strip()
+        and re.sub(r" ?\[\d+\]", "", answer.answer) == re.sub(r" ?\[\d+\]", "", "".join(pieces)).strip()
     )
     assert answer.provider == "local" and answer.model == default_model.name
     assert answer.quick_answer is not None and "312 puffins" in answer.quick_answer.text
