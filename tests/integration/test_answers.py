@@ -14,6 +14,7 @@ import pytest
 from quire.bench.qa_library import QUESTIONS, has_fact, make_qa_library
 from quire.chat.answer import AnswerStream
 from quire.chat.profiles import AnswerProfile
+from quire.chat.prompt import SYSTEM
 from quire.chat.support import check_support
 from quire.cli import main as cli_main
 from quire.config import Settings
@@ -65,27 +66,29 @@ def test_a_made_up_figure_is_flagged_and_a_supported_one_is_not(qa: Quire) -> No
     n = supported.sentences[0].n
     assert n is not None and "250 euros in London" in evidence.hits[n - 1].text
     assert supported.cited_text == f"The nightly hotel limit in London is 250 euros [{n}]."
-    names = check_support("Priya Raman leads it with Tomasz Wieczorek.", evidence)
+    falcon = qa.ask("Who leads Project Falcon?", "local").evidence
+    names = check_support("Priya Raman leads it with Tomasz Wieczorek.", falcon)
     assert "Tomasz Wieczorek" in names.unsupported and "Priya Raman" not in names.unsupported
 
 
 @pytest.mark.slow
 def test_a_looping_model_is_stopped_and_the_repeat_trimmed(qa: Quire) -> None:
     stream = qa.ask("How long is the sabbatical?", "local")
-    # Told to repeat, without the penalties that normally keep the small model out of loops.
+    # The old way of asking (four whole passages, the generic instructions, greedy, no penalty) sends
+    # the default model into a loop on this question; the guard must end it early.
     looping = AnswerStream(
-        "Write the sentence 'The sabbatical lasts eight weeks.' thirty times, one per line.",
+        "What are the main points in my documents?",
         stream.hits,
         [stream.provider],
-        profile=AnswerProfile(
-            "test", "Do exactly what the user asks.", 1, 300, SamplingOptions(temperature=0.0)
-        ),
+        profile=AnswerProfile("old", SYSTEM, 4, 300, SamplingOptions(temperature=0.0)),
     )
+    pieces = list(looping)
     answer = looping.result()
     assert answer.stop_reason == "repeating" and answer.notice == "stopped: the model was repeating itself"
     assert answer.metrics.output_tokens < 300  # stopped early, not run on to max_tokens
-    lines = [line for line in answer.answer.splitlines() if line.strip()]
+    lines = [re.sub(r"^\W*\d*\W*", "", line) for line in answer.answer.splitlines() if line.strip()]
     assert len(lines) == len(set(lines))  # the repeat is trimmed: no line twice
+    assert len(answer.answer) < len("".join(pieces))
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quire.chat.grounding import focused
 from quire.chat.loop_guard import LoopGuard
 from quire.chat.metrics import Metrics, MetricsLog, Stopwatch
 from quire.chat.profiles import AnswerProfile, profile_for
@@ -159,9 +160,12 @@ class AnswerStream:
             provider, self._max_tokens, self._temperature
         )
         documents = self.mode == "documents"
+        sources = self.hits if documents else self.hits[: profile.sources]
+        if profile.focus and not documents and self.evidence is not None:
+            sources = focused(self.evidence)[: profile.sources]
         messages, used = build_messages(
             self.question,
-            self.hits if documents else self.hits[: profile.sources],
+            sources,
             provider.count_tokens,
             provider.context_tokens,
             profile.max_tokens,

@@ -52,3 +52,19 @@ def ground_documents(
     evidence = Evidence(question, hits, encoder, question_vector)
     quick = documents_quick_answer(about, len(hits))
     return Grounding(hits, evidence, quick, time.perf_counter() - started)
+
+
+def focused(evidence: Evidence, per_hit: int = 2) -> list[Hit]:
+    """The hits cut down to their best sentences (in reading order): what a very small model can
+    use. It copies from a short excerpt; a long one it paraphrases into mistakes."""
+    from dataclasses import replace
+
+    best: dict[int, list[tuple[int, str]]] = {}
+    for _, cand in evidence.scored():
+        if cand.quotable and len(best.setdefault(cand.index, [])) < per_hit:
+            best[cand.index].append((cand.order, cand.text))
+    hits = []
+    for index, hit in enumerate(evidence.hits):
+        picked = sorted(best.get(index, []))
+        hits.append(replace(hit, text=" ".join(text for _, text in picked)) if picked else hit)
+    return hits

@@ -22,6 +22,7 @@ class AnswerProfile:
     max_tokens: int
     sampling: SamplingOptions
     documents: str = ""  # the instructions for a question about whole documents (their overviews)
+    focus: bool = False  # give the model each passage's best sentences only, not the whole passage
 
 
 TINY = AnswerProfile(
