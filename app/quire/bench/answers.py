@@ -38,6 +38,7 @@ def variants(quick: bool) -> list[tuple[str, str | None, dict[str, Any]]]:
     return [
         ("before", None, {"profile": BEFORE, "loop_guard": False, "quick": False}),
         *found,
+        ("default, whole passages", None, {"focus": False}),
         ("default, no penalty", None, {"sampling": {"repeat_penalty": 1.0}}),
         ("default, presence 0.6", None, {"sampling": {"repeat_penalty": 1.0, "presence_penalty": 0.6}}),
         ("gemma-270m", OTHER_MODEL, {}),
@@ -60,6 +61,7 @@ def measure_answers(
     questions = QUESTIONS[::4] if quick else QUESTIONS
     figures: dict[str, Any] = {"answers_questions": len(questions)}
     figures.update(_check_figures(quire, [q for q in QUESTIONS if q.kind == "fact"]))
+    figures.update(_rerank_figures(quire, [q for q in QUESTIONS if q.kind == "fact"]))
     present = {m.name for m in find_models(settings)}
     rows = []
     for label, model, how in variants(quick):
@@ -93,9 +95,10 @@ def _run(quire: Any, questions: list[Question], model: str | None, how: dict[str
                 profile=how["profile"],
                 loop_guard=how["loop_guard"],
             )
-        elif how.get("sampling"):
+        elif how.get("sampling") or "focus" in how:
             base = profile_for(stream.provider)
-            stream = _with_profile(stream, replace(base, sampling=replace(base.sampling, **how["sampling"])))
+            changed = replace(base, sampling=replace(base.sampling, **how.get("sampling", {})))
+            stream = _with_profile(stream, replace(changed, focus=how.get("focus", base.focus)))
         quick_at = time.perf_counter() - started
         first = None
         for _ in stream:
@@ -173,6 +176,27 @@ def _check_figures(quire: Any, facts: list[Question]) -> dict[str, Any]:
         "check_false_alarm_pct": round(100 * alarms / supported, 1) if supported else None,
         "check_invented_answers": invented,
         "check_caught_pct": round(100 * caught / invented, 1) if invented else None,
+    }
+
+
+def _rerank_figures(quire: Any, facts: list[Question]) -> dict[str, Any]:
+    """How often the passage with the fact comes first, in retrieval order and after reranking by
+    the best sentence (what the model reads first, and what a 3-source prompt keeps)."""
+    first_before = first_after = top3_before = top3_after = 0
+    for question in facts:
+        stream = quire.ask(question.question, "local")
+        reranked = [has_fact(h.text, question) for h in stream.hits]
+        retrieved = [has_fact(h.text, question) for h in quire.search(question.question)]
+        first_before += bool(retrieved[:1] and retrieved[0])
+        first_after += bool(reranked[:1] and reranked[0])
+        top3_before += any(retrieved[:3])
+        top3_after += any(reranked[:3])
+    n = max(1, len(facts))
+    return {
+        "rerank_fact_first_before_pct": round(100 * first_before / n, 1),
+        "rerank_fact_first_after_pct": round(100 * first_after / n, 1),
+        "rerank_fact_top3_before_pct": round(100 * top3_before / n, 1),
+        "rerank_fact_top3_after_pct": round(100 * top3_after / n, 1),
     }
 
 

@@ -42,6 +42,21 @@ ROWS: list[tuple[str, str, str | None, str | None, str]] = [
     ("Peak RSS importing the smaller corpus (MB)", "import_{small}_pdfs_peak_rss_mb", None, None, ""),
     ("Peak RSS importing twice as many PDFs (MB)", "import_{large}_pdfs_peak_rss_mb", None, None, "≤ 1536"),
     ("Growth of peak RSS with twice the files (%)", "import_rss_growth_pct", None, None, "≈ 0"),
+    ("Answers: key fact in what the user reads (%)", "answers_default_fact_read_pct",
+     "answers_before_fact_read_pct", None, "≥ 80 (reference: before the quick answer)"),
+    ("Answers: key fact in the quick answer (%)", "answers_default_fact_in_quick_pct", None, None, ""),
+    ("Answers: key fact in the model's answer (%)", "answers_default_fact_in_answer_pct",
+     "answers_before_fact_in_answer_pct", None, ""),
+    ("Answers: loops stopped by the guard", "answers_default_loops", "answers_before_loops", None, ""),
+    ("Answers: run on to max_tokens", "answers_default_runaways", "answers_before_runaways", None, "0"),
+    ("Quick answer after retrieval, p95 (ms)", "answers_default_quick_after_retrieval_p95_ms", None, None,
+     "≤ 300"),
+    ("Enter to the model's first token, p50 (s)", "answers_default_enter_to_first_token_p50_s",
+     "answers_before_enter_to_first_token_p50_s", None, ""),
+    ("Passage with the fact first, after reranking (%)", "rerank_fact_first_after_pct",
+     "rerank_fact_first_before_pct", None, "reference: retrieval order"),
+    ("Claim check: invented figures caught (%)", "check_caught_pct", None, None, ""),
+    ("Claim check: false alarms on supported answers (%)", "check_false_alarm_pct", None, None, ""),
 ]  # fmt: skip
 
 
