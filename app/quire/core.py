@@ -285,8 +285,8 @@ class Quire:
         """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer.
         `adapter` is FILE or FILE:SCALE, a LoRA adapter for the local model (quire.models.adapters)."""
         from quire.chat.documents import document_question
-        from quire.chat.metrics import AnswerRecorder
         from quire.chat.grounding import ground, ground_documents
+        from quire.chat.metrics import AnswerRecorder
         from quire.providers.router import provider_chain
 
         chain = provider_chain(provider or self.settings.get("providers.default"), self.settings, model)

@@ -51,7 +51,10 @@ def test_the_check_accepts_the_adapter_for_its_base_and_refuses_another(
 
 def _answer(provider: Any) -> str:
     messages = [{"role": "user", "content": "What is the capital of France?"}]
-    return "".join(e.text for e in provider.stream(messages, max_tokens=12, temperature=0.0))
+    from quire.providers.base import SamplingOptions
+
+    events = provider.stream(messages, max_tokens=12, sampling=SamplingOptions(temperature=0.0, seed=1))
+    return "".join(e.text for e in events)
 
 
 def test_an_adapter_changes_the_output_per_provider_without_a_reload(
