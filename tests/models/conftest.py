@@ -17,8 +17,6 @@ from hub_server import Hub, HubFile, loopback_hub  # noqa: E402
 
 from helpers import DEFAULT_MODEL  # noqa: E402
 
-REPO = "test/smol"
-
 
 @pytest.fixture(scope="session")
 def smol() -> Path:
@@ -36,7 +34,7 @@ def smol_bytes(smol: Path) -> bytes:
 def hub(smol: Path, smol_bytes: bytes) -> Iterator[Hub]:
     """test/smol (the real file), test/corrupt (other bytes, the real hash), test/slow (8 MB/s)."""
     with loopback_hub() as server:
-        server.add(REPO, smol.name, HubFile(smol_bytes))
+        server.add("test/smol", smol.name, HubFile(smol_bytes))
         server.add("test/corrupt", smol.name, HubFile(smol_bytes, corrupt=True))
         server.add("test/slow", smol.name, HubFile(smol_bytes, rate_bps=8 * 2**20))
         yield server

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+REPO = "test/smol"  # the shipped model's bytes, as the tests serve them
 
 
 @dataclass

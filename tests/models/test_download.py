@@ -20,9 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from hub_server import Hub, HubFile
+from hub_server import REPO, Hub, HubFile
 
-from conftest import REPO
 from helpers import QUIRE, keyring_problem, run_cli
 from quire.config import DEFAULT_MODEL_SHA256
 from quire.errors import ModelError

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import logging
 import math
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -120,7 +117,10 @@ def check_model(
                 if perplexity:
                     ppl = _perplexity_step(run, header, settings)
                 if smoke and run.steps[-1].status != FAIL:
-                    answers = _smoke_step(run, path, settings, embedder)
+                    from quire.models.smoke import smoke_answers
+
+                    answers = smoke_answers(path, settings, embedder)
+                    _smoke_step(run, answers)
     except Exception as exc:  # the check reports; it never takes the app down with the file
         log.exception("model check failed unexpectedly")
         run.add("check", FAIL, f"unexpected error: {type(exc).__name__}: {exc}")
@@ -371,37 +371,7 @@ def _perplexity_step(run: _Run, header: GGUFHeader, settings: Settings) -> float
     return round(value, 2)
 
 
-def smoke_questions() -> list[dict[str, Any]]:
-    text = resources.files("quire.models").joinpath("smoke/questions.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def _smoke_step(run: _Run, path: Path, settings: Settings, embedder: Any) -> list[SmokeAnswer]:
-    """Three questions on a bundled travel policy, asked the way a user asks: through Quire."""
-    from quire.core import Quire
-
-    answers: list[SmokeAnswer] = []
-    with tempfile.TemporaryDirectory(prefix="quire-smoke-") as tmp:
-        home = Path(tmp)
-        policy = home / "travel-policy.md"
-        source = resources.files("quire.models").joinpath("smoke/travel-policy.md")
-        with resources.as_file(source) as real:
-            shutil.copyfile(real, policy)
-        smoke_settings = Settings.load(home / "home")
-        for key in ("providers.local.threads", "providers.local.gpu_layers", "providers.local.context"):
-            smoke_settings.set(key, settings.get(key))
-        smoke_settings.set("providers.local.model", str(path))
-        smoke_settings.set("providers.max_tokens", 48)
-        smoke_settings.set("providers.temperature", 0.0)
-        quire = Quire(smoke_settings)
-        if embedder is not None:
-            quire.embedder = embedder
-        quire.ingest([policy])
-        for item in smoke_questions():
-            answer = quire.ask(item["q"], provider="local").result()
-            text = answer.answer
-            passed = all(fact.lower() in text.lower() for fact in item["facts"])
-            answers.append(SmokeAnswer(item["q"], text, list(item["facts"]), passed))
+def _smoke_step(run: _Run, answers: list[SmokeAnswer]) -> None:
     right = sum(a.passed for a in answers)
     empty = sum(not a.answer.strip() for a in answers)
     if empty == len(answers):
@@ -409,4 +379,3 @@ def _smoke_step(run: _Run, path: Path, settings: Settings, embedder: Any) -> lis
     else:
         status = OK if right == len(answers) else WARN
         run.add("smoke answer", status, f"{right} of {len(answers)} bundled questions answered with the fact")
-    return answers
