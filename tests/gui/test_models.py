@@ -131,3 +131,37 @@ def test_thumbs_are_kept_across_a_restart(
     ]
     rated = headers.index("Rated good")
     assert again.metrics_view.table.item(0, rated).text() == "0% of 1"
+
+
+def test_compare_marks_the_better_answer(
+    qtbot: Any, open_window: Any, library_copy: Path, monkeypatch: Any
+) -> None:
+    from test_chat import ScriptedProvider
+
+    providers = {"local": ScriptedProvider("local", ["Local ", "says ", "312."]),
+                 "lan": ScriptedProvider("lan", ["LAN ", "says ", "312 ", "too."])}  # fmt: skip
+    monkeypatch.setattr(
+        "quire.providers.router.provider_chain", lambda choice, s, m=None: [providers[choice]]
+    )
+    window = open_window(library_copy)
+    compare = window.compare
+    qtbot.waitUntil(lambda: window.health_checked, timeout=20_000)
+    compare.checks["lan"].setChecked(True)
+    compare.checks["oci"].setChecked(False)
+    compare.question.setText("How many puffins?")
+    QTest.mouseClick(compare.go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not compare.busy(), timeout=30_000)
+    assert [b.isEnabled() for b in compare.prefer_buttons] == [True, True]
+    ids = [run.worker.answer_id for run in compare.runs]
+    QTest.mouseClick(compare.prefer_buttons[1], Qt.MouseButton.LeftButton)  # LAN's is better
+    assert compare.prefer_buttons[1].isChecked() and not compare.prefer_buttons[0].isChecked()
+
+    def preferences() -> list[tuple[int, int]]:
+        with sqlite3.connect(library_copy / "metrics.sqlite3") as db:
+            return db.execute("SELECT better, worse FROM preferences").fetchall()
+
+    qtbot.waitUntil(lambda: preferences() == [(ids[1], ids[0])], timeout=10_000)
+    QTest.mouseClick(compare.prefer_buttons[0], Qt.MouseButton.LeftButton)  # no: the local one
+    qtbot.waitUntil(lambda: preferences() == [(ids[0], ids[1])], timeout=10_000)
+    rows = {r["provider"]: r for r in window.quire.metrics.summary()}
+    assert rows["local"]["preferred"] == 1 and rows["lan"]["preferred"] == 0
