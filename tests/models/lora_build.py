@@ -39,7 +39,10 @@ def llama_cpp_source(work: Path) -> Path:
     prefix = f"llama_cpp_python-{release}/"
     with tarfile.open(sdist) as archive:
         wanted = [m for m in archive.getmembers() if m.name.removeprefix(prefix).startswith(MEMBERS)]
-        archive.extractall(work, members=wanted, filter="data")
+        try:
+            archive.extractall(work, members=wanted, filter="data")
+        except TypeError:  # a Python 3.11 from before extraction filters (3.11.4)
+            archive.extractall(work, members=wanted)  # llama-cpp-python's own sdist
     return work / prefix / "vendor" / "llama.cpp"
 
 
