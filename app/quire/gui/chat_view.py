@@ -42,6 +42,7 @@ class ChatView(QWidget):
     stop_requested = Signal()
     new_chat_requested = Signal()
     citation_clicked = Signal(object)  # Source
+    answer_rated = Signal(object, object)  # Message, True/False/None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +148,7 @@ class ChatView(QWidget):
         self.pages.setCurrentWidget(self.scroll)
         bubble = MessageBubble(message)
         bubble.citation_clicked.connect(self.citation_clicked)
+        bubble.rating.rated.connect(lambda value, m=message: self.answer_rated.emit(m, value))
         row = QWidget()
         line = QHBoxLayout(row)
         # the question sits to the right, the answer has the full width

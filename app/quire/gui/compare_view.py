@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 
 from quire.gui.history import Message
 from quire.gui.message_bubble import AnswerRun, MessageBubble
-from quire.gui.workers import AnswerWorker
+from quire.gui.rating import PreferButton
+from quire.gui.workers import AnswerWorker, run_job
 
 PROVIDER_LABELS = {"local": "Local", "lan": "LAN GPU", "oci": "OCI GenAI"}
 
@@ -89,7 +90,8 @@ class CompareView(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         self.runs = []
-        for name in chosen:
+        self.prefer_buttons: list[PreferButton] = []
+        for index, name in enumerate(chosen):
             column = QFrame()
             inner = QVBoxLayout(column)
             inner.setContentsMargins(0, 0, 0, 0)
@@ -110,6 +112,10 @@ class CompareView(QWidget):
             holder_layout.addStretch(1)
             scroll.setWidget(holder)
             inner.addWidget(scroll, 1)
+            better = PreferButton()
+            better.clicked.connect(lambda _=False, n=index: self.prefer(n))
+            inner.addWidget(better)
+            self.prefer_buttons.append(better)
             self.columns.addWidget(column, 1)
             model = self.local_model() if name == "local" else None
             worker = AnswerWorker(self.quire, question, name, model, parent=self)
@@ -125,6 +131,21 @@ class CompareView(QWidget):
         if not self.busy():
             self.go.setEnabled(True)
             self.stop_button.hide()
+            answered = [run.worker.answer_id is not None for run in self.runs]
+            for button, ok in zip(self.prefer_buttons, answered, strict=True):
+                button.setEnabled(ok and sum(answered) > 1)
+
+    def prefer(self, index: int) -> None:
+        """The user marked one column's answer better than the others (kept in metrics.sqlite3)."""
+        ids = [run.worker.answer_id for run in self.runs]
+        better = ids[index]
+        for n, button in enumerate(self.prefer_buttons):
+            button.setChecked(n == index)
+        if better is None or self.quire is None:
+            return
+        worse = [i for n, i in enumerate(ids) if n != index and i is not None]
+        metrics = self.quire.metrics
+        run_job(lambda: metrics.prefer(better, worse), owner=self)
 
     def stop(self) -> None:
         for run in self.runs:

@@ -53,6 +53,8 @@ class Message:
     flags: list[str] = field(default_factory=list)  # numbers and names found in no source
     unsupported: bool = False  # the answer's key claims are all missing from the sources
     at: float = field(default_factory=time.time)
+    answer_id: int | None = None  # its row in metrics.sqlite3
+    rating: bool | None = None  # thumbs up / down, also kept in metrics.sqlite3
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:

@@ -33,6 +33,7 @@ from quire.gui.history import ChatHistory, Message
 from quire.gui.library_panel import LibraryPanel
 from quire.gui.message_bubble import AnswerRun
 from quire.gui.metrics_view import MetricsView
+from quire.gui.model_menu import ModelsController
 from quire.gui.pdf_viewer import open_citation
 from quire.gui.toolbar import ModelPicker, ProviderToggle
 from quire.gui.workers import AnswerWorker, load_search, run_job
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.model_picker.loading.connect(lambda name: self.warm_label.setText(f"Loading {name}…"))
         self.model_picker.chosen.connect(self.model_chosen)
         self.model_picker.refused.connect(self.refuse_model)
+        self.models = ModelsController(self)  # the model menu, ratings, Settings ▸ Models
         self._build_toolbar()
 
         self.library = LibraryPanel()
@@ -94,6 +96,7 @@ class MainWindow(QMainWindow):
         self.chat.stop_requested.connect(self.stop_answer)
         self.chat.new_chat_requested.connect(self.new_chat)
         self.chat.citation_clicked.connect(self.open_citation)
+        self.chat.answer_rated.connect(self.models.rate)
         self.chat.input.setAcceptDrops(False)  # a dropped file imports; it never pastes its path
         self.compare = CompareView()
         self.compare.local_model = self.local_model
@@ -131,6 +134,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(spacer)
         bar.addWidget(QLabel("Local model  "))
         bar.addWidget(self.model_picker)
+        bar.addWidget(self.models.menu)
         settings = QToolButton()
         settings.setText("Settings")
         settings.setToolTip("Settings (Ctrl+,)")
@@ -190,6 +194,7 @@ class MainWindow(QMainWindow):
         self.library.set_quire(self.quire)
         self.compare.set_quire(self.quire)
         self.metrics_view.set_quire(self.quire)
+        self.models.started(self.quire)
         self.toggle.set_choice(settings.get("providers.default"))
         self.load_models()
         self.check_health()
@@ -302,7 +307,8 @@ class MainWindow(QMainWindow):
         bubble = self.chat.add_message(answer)
         provider = self.provider()
         model = self.local_model() if provider in ("local", "auto") else None
-        worker = AnswerWorker(self.quire, question, provider, model, parent=self)
+        adapter = self.models.adapter_for(provider)
+        worker = AnswerWorker(self.quire, question, provider, model, parent=self, adapter=adapter)
         worker.piece.connect(lambda _text: self.chat.follow())
         self.run = AnswerRun(worker, bubble, self._answered, notice)
         self.chat.set_busy(True)
@@ -330,6 +336,7 @@ class MainWindow(QMainWindow):
             return
         self.history.new_conversation()
         self.chat.clear()
+        self.models.new_chat()
 
     def copy_last_answer(self) -> None:
         bubble = self.chat.last_answer()
@@ -352,7 +359,7 @@ class MainWindow(QMainWindow):
 
         if self.quire is None:
             return None
-        dialog = SettingsDialog(self.quire.settings, self)
+        dialog = SettingsDialog(self.quire.settings, self, models=self.models.models_panel())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.check_health)
         dialog.saved.connect(self.load_models)
@@ -406,6 +413,7 @@ class MainWindow(QMainWindow):
                 self.run.message.notice = "Stopped when Quire was closed: the answer is incomplete."
                 self.history.add(self.run.message)
         self.compare.shutdown()
+        self.models.shutdown()  # a download in progress is paused: the next start resumes it
         event.accept()
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from quire.gui.history import Message, Source
+from quire.gui.rating import RatingButtons
 from quire.gui.style import repolish
 from quire.gui.workers import AnswerWorker
 
@@ -210,10 +211,13 @@ class MessageBubble(QFrame):
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy_text)
         footer.addWidget(self.copy_button)
+        self.rating = RatingButtons()
+        footer.addWidget(self.rating)
         layout.addLayout(footer)
         if message.role == "user":
             self.metrics_line.hide()
             self.copy_button.hide()
+        self.rating.hide()
         self.refresh()
 
     def refresh(self) -> None:
@@ -234,6 +238,8 @@ class MessageBubble(QFrame):
         if message.metrics is not None:
             self.metrics_line.setText(format_metrics(message.metrics, message.provider, message.model))
         self.set_sources(message.sources)
+        self.rating.set_value(message.rating)
+        self.rating.setVisible(message.role == "assistant" and message.answer_id is not None)
 
     def show_quick(self, quick: str) -> None:
         if quick:
@@ -354,6 +360,7 @@ class AnswerRun:
         self.message.metrics = asdict(answer.metrics)
         self.message.provider = answer.provider
         self.message.model = answer.model
+        self.message.answer_id = getattr(self.worker, "answer_id", None)
         notes = [self.message.notice] if self.message.notice else []
         if answer.fallback_from:
             reason = getattr(stream, "fallback_reason", None) or "unavailable"

@@ -82,6 +82,11 @@ def _fmt(value: Any, unit: str = "") -> str:
     return "–" if value is None else f"{value:.2f}{unit}"
 
 
+def _share(share: float | None, rated: int) -> str:
+    """ "67% of 3" — the share of rated answers the user marked good (the quality score)."""
+    return "–" if share is None else f"{share:.0%} of {rated}"
+
+
 class MetricsView(QWidget):
     COLUMNS = (
         "Provider",
@@ -93,6 +98,9 @@ class MetricsView(QWidget):
         "tok/s p95",
         "Fallbacks",
         "Errors",
+        "Peak memory",
+        "Rated good",
+        "Preferred",
     )
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -100,7 +108,7 @@ class MetricsView(QWidget):
         self.quire: Any = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.caption = QLabel("Speed of recent answers, per provider and model")
+        self.caption = QLabel("Speed, memory and your ratings of recent answers, per provider and model")
         self.caption.setObjectName("panelTitle")
         top.addWidget(self.caption, 1)
         refresh = QPushButton("Refresh")
@@ -144,6 +152,9 @@ class MetricsView(QWidget):
                 _fmt(entry["tokens_per_s_p95"]),
                 str(entry["fallbacks"]),
                 str(entry["errors"]),
+                _fmt(entry.get("peak_rss_mb"), " MB").replace(".00 MB", " MB"),
+                _share(entry.get("rated_good_share"), entry.get("rated", 0)),
+                str(entry.get("preferred", 0)),
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -36,7 +36,9 @@ SECRET_PLACEHOLDER = "stored in the OS keyring (type to replace)"
 class SettingsDialog(QDialog):
     saved = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, models: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("Quire Settings")
@@ -49,6 +51,11 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._providers_tab(), "Providers")
         tabs.addTab(self._local_tab(), "Local model")
         tabs.addTab(self._library_tab(), "Library")
+        if models is not None:  # the catalog, downloads and model cards (gui/models_panel.py)
+            tabs.addTab(models, "Models")
+            self.setMinimumWidth(980)
+            self.finished.connect(lambda _result: getattr(models, "shutdown", lambda: None)())
+        self.tabs = tabs
         layout.addWidget(tabs)
         self.error = QLabel()
         self.error.setObjectName("settingsError")

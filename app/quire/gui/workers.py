@@ -147,6 +147,7 @@ class AnswerWorker(QThread):
         model: str | None = None,
         k: int | None = None,
         parent: QObject | None = None,
+        adapter: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.quire = quire
@@ -154,6 +155,8 @@ class AnswerWorker(QThread):
         self.provider = provider
         self.model = model
         self.k = k
+        self.adapter = adapter  # FILE[:SCALE], a LoRA adapter for the local model
+        self.answer_id: int | None = None  # its metrics row, once answered
         self.stream: Any = None
         self._stop = threading.Event()
 
@@ -166,7 +169,8 @@ class AnswerWorker(QThread):
         try:
             load_search(self.quire)
             with FIRST_LOAD:  # a provider may import its SDK (and numpy) as it is made
-                self.stream = self.quire.ask(self.question, self.provider, self.k, self.model)
+                extra = {"adapter": self.adapter} if self.adapter else {}
+                self.stream = self.quire.ask(self.question, self.provider, self.k, self.model, **extra)
             if self._stop.is_set():
                 self.stream.stop()
             self.started_stream.emit(self.stream)
@@ -177,7 +181,9 @@ class AnswerWorker(QThread):
                 if now - last >= self.METRICS_EVERY_S:
                     last = now
                     self.live.emit(self.stream.live_metrics())
-            self.answered.emit(self.stream.result())
+            answer = self.stream.result()
+            self.answer_id = self.quire.answer_id(self.stream)
+            self.answered.emit(answer)
         except Exception as exc:
             log.info("answer failed: %s", exc)
             self.failed.emit(describe(exc))

@@ -9,11 +9,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quire.config import DEFAULT_MODEL_FILE, Settings
 from quire.errors import ModelError, ProviderUnavailable
 from quire.providers.base import Message, ProviderHealth, SamplingOptions, TokenEvent
+
+if TYPE_CHECKING:
+    from quire.models.adapters import AdapterChoice
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,12 @@ def check_gguf(path: Path) -> None:
         raise ModelError(f"{path}: cannot read model file ({exc.strerror})") from None
     if magic != b"GGUF":
         raise ModelError(f"{path}: not a GGUF model file (corrupt or incomplete download?)")
+
+
+def _offloads() -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
 
 
 def physical_cores() -> int:
@@ -134,9 +143,14 @@ class LocalProvider:
         return self._llm
 
     def _ready(self) -> Any:
-        """The loaded model; a missing or broken model makes the provider unavailable."""
+        """The loaded model, with this chat's adapter (or none) set; a missing or broken model makes
+        the provider unavailable."""
         try:
-            return self._load()
+            llm = self._load()
+            from quire.models.adapters import apply_adapter
+
+            apply_adapter(llm, self.adapter)
+            return llm
         except ModelError as exc:
             raise ProviderUnavailable(self.name, str(exc)) from None
 
@@ -147,6 +161,41 @@ class LocalProvider:
             return int(self._ready()._model.n_params())
         except (ProviderUnavailable, AttributeError):
             return None
+
+    # The adapter and the facts an answer's figures record (quire.models) ------------------------
+
+    adapter: AdapterChoice | None = None
+
+    def use_adapter(self, choice: AdapterChoice | None) -> None:
+        """Attach a LoRA adapter for this provider's answers; refused when made for another base."""
+        if choice is not None:
+            from quire.models.adapters import check_adapter
+
+            report = check_adapter(choice.path, self.path)
+            if not report.ok:
+                raise ModelError(f"{choice.path}: {report.detail}")
+        self.adapter = choice
+
+    def facts(self) -> dict[str, Any]:
+        """Which model version answered, and how it ran (for honest comparisons in the metrics)."""
+        from quire.models.inventory import model_sha256
+
+        path = self.path
+        threads = self._settings.get("providers.local.threads") or physical_cores()
+        layers = self._settings.get("providers.local.gpu_layers") if _offloads() else 0
+        quantisation = ModelFile(path, 0).quantisation
+        if quantisation == "?":
+            from quire.models.gguf import read_header
+
+            quantisation = read_header(path).quantisation
+        return {
+            "model_sha256": model_sha256(self._settings, path)[:12],
+            "quantisation": quantisation,
+            "adapter": self.adapter.label if self.adapter else None,
+            "context": self.context_tokens,
+            "threads": threads,
+            "gpu_layers": layers,
+        }
 
     def count_tokens(self, text: str) -> int:
         return len(self._ready().tokenize(text.encode("utf-8"), add_bos=False, special=True))
