@@ -245,8 +245,8 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
 
     stream = Quire(settings).ask(args.question, args.provider, args.k, args.model, adapter=args.adapter)
     quick = stream.quick
-    if not args.json and quick is not None and quick.sentences:
-        print(f"From your documents: {quick.text}\n")
+    if not args.json and quick is not None and stream.hits:
+        print(f"From your documents: {quick.text if quick.sentences else 'nothing answers this directly.'}\n")
         sys.stdout.flush()
     for text in stream:
         if not args.json:

@@ -125,3 +125,18 @@ def test_ampersands_in_source_names_are_not_mnemonics(qtbot: Any) -> None:
     chip = CitationChip(Source(1, "/docs/Benefits & Perks.md", None, None, "Benefits & Perks"))
     qtbot.addWidget(chip)
     assert chip.text() == "[1] Benefits && Perks.md § Benefits && Perks"
+
+
+def test_a_question_the_documents_do_not_answer_says_so_first(
+    qtbot: Any, open_window: Any, library_copy: Path, writer: WritingProvider
+) -> None:
+    from quire.gui.message_bubble import NOTHING_DIRECT
+
+    window = open_window(library_copy)
+    window.chat.input.setPlainText("What is the dress code for the office?")
+    QTest.keyClick(window.chat.input, Qt.Key.Key_Return)
+    bubble = window.run.bubble
+    qtbot.waitUntil(lambda: bubble.quick.isVisible(), timeout=30_000)
+    assert NOTHING_DIRECT in bubble.quick.text() and "quire-cite" not in bubble.quick.text()
+    writer.go.set()
+    qtbot.waitUntil(lambda: window.run.done, timeout=30_000)

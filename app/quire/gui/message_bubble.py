@@ -98,6 +98,7 @@ class FlowLayout(QLayout):
         return y + line - rect.y()
 
 
+NOTHING_DIRECT = "No sentence in your documents answers this directly."
 NOT_FOUND_TIP = "Not found in your documents: no source says this. Check it before you rely on it."
 UNSUPPORTED_BANNER = (
     "The numbers and names in this answer are not in your documents. Rely on the sentences quoted "
@@ -242,7 +243,9 @@ class MessageBubble(QFrame):
         self.rating.setVisible(message.role == "assistant" and message.answer_id is not None)
 
     def show_quick(self, quick: str) -> None:
-        if quick:
+        if quick == NOTHING_DIRECT:
+            self.quick.setText(f"<b>From your documents</b><br><i>{NOTHING_DIRECT}</i>")
+        elif quick:
             self.quick.setText(f"<b>From your documents</b><br>{quick_html(quick)}")
         self.quick.setVisible(bool(quick))
 
@@ -323,6 +326,9 @@ class AnswerRun:
     def _on_stream(self, stream: Any) -> None:
         self._stream = stream
         quick = getattr(stream, "quick", None)
+        if quick is not None and not quick.sentences and stream.hits:
+            self.message.quick = NOTHING_DIRECT  # said plainly, before the model may guess
+            self.bubble.show_quick(self.message.quick)
         if quick is not None and quick.sentences:
             self.message.quick = quick.text
             quoted = {s.n: s.text for s in reversed(quick.sentences)}
