@@ -168,6 +168,11 @@ class MessageBubble(QFrame):
         self.warning.setWordWrap(True)
         self.warning.hide()
         layout.addWidget(self.warning)
+        # Under a quick answer, the model's text is labelled as such: quoted and written look alike.
+        self.byline = QLabel()
+        self.byline.setObjectName("modelByline")
+        self.byline.hide()
+        layout.addWidget(self.byline)
         self.body = QLabel()
         self.body.setObjectName("messageBody")
         self.body.setWordWrap(True)
@@ -231,6 +236,8 @@ class MessageBubble(QFrame):
             self.body.setText(message.text or ("…" if message.role == "assistant" else ""))
         self.body.setVisible(bool(message.text) or not (message.error or message.quick))
         self.warning.setVisible(message.unsupported and bool(message.text))
+        self.byline.setText(f"<b>Written by {message.model or 'the model'}</b>")
+        self.byline.setVisible(bool(message.quick and message.text))
         notes = [n for n in (message.notice, message.error) if n]
         self.notice.setText("\n".join(notes))
         self.notice.setProperty("error", bool(message.error))
@@ -284,6 +291,9 @@ class MessageBubble(QFrame):
     def append(self, text: str) -> None:
         self.message.text += text
         self.body.setText(self.message.text)
+        if self.message.quick and self.byline.isHidden():
+            self.byline.setText("<b>Written by the model</b>")
+            self.byline.show()
 
     def show_live(self, metrics: Any, provider: str = "", model: str = "") -> None:
         self.metrics_line.setText(format_metrics(metrics, provider, model, live=True))
