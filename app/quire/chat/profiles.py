@@ -29,7 +29,11 @@ TINY = AnswerProfile(
     "tiny",
     "Answer the question in one or two short sentences, using only the excerpts below. "
     f"Cite the excerpt you use like [1]. If the excerpts do not answer it, say: {NOT_IN_DOCUMENTS}",
-    sources=3,
+    # Measured on the bench's QA set (fact in the model's answer, 10 questions, one run): 4/10 with
+    # the three best passages whole, 6/10 with the best one whole, 7/10 with the best sentences of
+    # three, 8/10 with the best sentences of the best passage only.
+    sources=1,
+    focus=True,
     max_tokens=160,
     sampling=SamplingOptions(temperature=0.1, repeat_penalty=1.15, penalty_last_n=128),
     documents="Below is one overview per document. In one short sentence each, say what the documents "
