@@ -246,7 +246,9 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     stream = Quire(settings).ask(args.question, args.provider, args.k, args.model, adapter=args.adapter)
     quick = stream.quick
     if not args.json and quick is not None and stream.hits:
-        print(f"From your documents: {quick.text if quick.sentences else 'nothing answers this directly.'}\n")
+        said = quick.text if quick.sentences else "nothing answers this directly."
+        lead = "\n" if "\n" in said else " "  # a list of documents starts on a line of its own
+        print(f"From your documents:{lead}{said}\n")
         sys.stdout.flush()
     for text in stream:
         if not args.json:

@@ -98,4 +98,4 @@ def documents_quick_answer(question: DocumentQuestion, shown: int) -> QuickAnswe
         if overview.headings:
             parts.append("covers " + ", ".join(overview.headings[:6]))
         sentences.append(QuickSentence(" — ".join(parts) + ".", n, 1.0))
-    return QuickAnswer(sentences, [1.0] * min(shown, total))
+    return QuickAnswer(sentences, [1.0] * min(shown, total), separator="\n")

@@ -54,10 +54,11 @@ class QuickSentence:
 class QuickAnswer:
     sentences: list[QuickSentence]
     hit_scores: list[float] = field(default_factory=list)  # best sentence score per hit, for reranking
+    separator: str = " "  # "\n" when it lists documents, one per line
 
     @property
     def text(self) -> str:
-        return " ".join(f"{s.text} [{s.n}]" if s.n else s.text for s in self.sentences)
+        return self.separator.join(f"{s.text} [{s.n}]" if s.n else s.text for s in self.sentences)
 
     @property
     def n(self) -> int | None:

@@ -113,7 +113,7 @@ def mnemonic_safe(text: str) -> str:
 
 def quick_html(quick: str) -> str:
     """The quick answer with each [n] a link that opens that source at the quoted sentence."""
-    escaped = html.escape(quick)
+    escaped = html.escape(quick).replace("\n", "<br>")
     return re.sub(r"\[(\d+)\]", r'<a href="quire-cite:\1">[\1]</a>', escaped)
 
 
