@@ -284,7 +284,7 @@ class Quire:
     ) -> AnswerStream:
         """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer.
         `adapter` is FILE or FILE:SCALE, a LoRA adapter for the local model (quire.models.adapters)."""
-        from quire.chat.documents import document_question
+        from quire.chat.documents import asks_about_documents, document_question
         from quire.chat.grounding import ground, ground_documents
         from quire.chat.metrics import AnswerRecorder
         from quire.providers.router import provider_chain
@@ -297,7 +297,9 @@ class Quire:
         started = time.perf_counter()
         vector = self.embedder.encode([question])[0] if question.strip() else None
         hits = self.search(question, k, vector)
-        about = document_question(question, self.overviews.all(), hits)
+        # the overviews are read only for a question that may be about whole documents
+        maybe = asks_about_documents(question)
+        about = document_question(question, self.overviews.all(), hits) if maybe else None
         if about is not None:  # about whole documents: their overviews are the sources
             grounding = ground_documents(question, about, self.embedder, vector)
         else:

@@ -39,9 +39,14 @@ class DocumentQuestion:
     overviews: list[Overview]  # the documents it is about, best first
 
 
+def asks_about_documents(question: str) -> bool:
+    """Whether a question may be about whole documents (then document_question says which)."""
+    return bool(_ABOUT_ALL.search(question))
+
+
 def document_question(question: str, overviews: list[Overview], hits: list[Hit]) -> DocumentQuestion | None:
     """The documents a question asks about as a whole, or None for a question about facts."""
-    if not overviews or not _ABOUT_ALL.search(question):
+    if not overviews or not asks_about_documents(question):
         return None
     named = _named(question, overviews)
     if named:
