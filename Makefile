@@ -22,6 +22,7 @@ $(BIN)/python:
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps "rapidocr-onnxruntime>=1.4.4,<1.5"  # OCR (see pyproject.toml)
 	touch $@
 
 setup: $(VENV)/.installed

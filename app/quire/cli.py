@@ -262,12 +262,14 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     return 1 if answer.error and not answer.partial else 0
 
 
+_CITATION_KEYS = {"n", "path", "page", "slide", "heading", "location", "cited", "quoted"}
+
+
 def answer_json(answer: Any, timings: dict[str, float]) -> dict[str, Any]:
     """The ask JSON of DESIGN.md: the answer's record, the quick answer as {text, n}."""
     data = asdict(answer)
     data["citations"] = [
-        {k: v for k, v in c.items() if k in {"n", "path", "page", "slide", "heading", "cited", "quoted"}}
-        for c in data["citations"]
+        {k: v for k, v in c.items() if k in _CITATION_KEYS} for c in data["citations"]
     ]
     data["quick_answer"] = answer.quick_answer.as_json() if answer.quick_answer else None
     data["notice"] = answer.notice

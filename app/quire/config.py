@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "ingest.embed_batch": 32,
     "embedder.backend": "onnx",  # onnx (fp32, no torch at run time) | onnx-int8 (faster) | torch
     "ingest.write_pause_s": 0.0,  # crash tests only: pause between the writes of each file
+    "ocr.enabled": True,  # read scanned PDF pages and .png/.jpg images by OCR (offline, ~1-3 s a page)
+    "ocr.dpi": 150,  # the resolution pages are rendered at for OCR
     "library.watch": True,  # the app re-indexes library folders as their files change
     "library.rescan_minutes": 10,  # and re-scans them this often anyway (watchers miss some); 0 = never
     "providers.default": "local",  # local | lan | oci | auto

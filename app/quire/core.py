@@ -139,6 +139,9 @@ class Quire:
             overlap_chars=get("ingest.overlap_chars"),
             embed_batch=get("ingest.embed_batch"),
             write_pause_s=get("ingest.write_pause_s"),
+            ocr=get("ocr.enabled"),
+            ocr_dpi=get("ocr.dpi"),
+            ocr_cache=self.settings.home / "ocr",  # pages OCR'd so far, per file version: resumes
         )
         # Imports always land in the local store (and the catalog); Oracle gets them by sync.
         return Ingestor(self.catalog, self.store_choice.local, self.embedder, options)

@@ -34,9 +34,10 @@ class ProgressBar:
         elapsed = time.monotonic() - self.started
         eta = f"{elapsed / share - elapsed:4.0f}s left" if 0.02 < share < 1 else ""
         name = Path(event.path).name[:30]
+        stage = f"ocr {event.page}/{event.pages}" if getattr(event, "pages", 0) else event.stage
         line = (
             f"\r[{'#' * filled}{'.' * (self.width - filled)}] {event.files_done}/"
-            f"{event.files_total} {eta:>9} {event.stage:<9} {name:<30}"
+            f"{event.files_total} {eta:>9} {stage:<9} {name:<30}"
         )
         sys.stderr.write(line)
         sys.stderr.flush()

@@ -65,7 +65,8 @@ def test_bad_files_fail_alone_and_cli_reports_them(
     (docs / "empty.pdf").write_bytes(b"")
     (docs / "fake.pptx").write_bytes(b"not a zip")
     (docs / "binary.md").write_bytes(bytes(range(256)) * 10)
-    (docs / "photo.png").write_bytes(b"\x89PNG")
+    (docs / "photo.png").write_bytes(b"\x89PNG")  # a PNG signature and nothing after it
+    (docs / "clip.mov").write_bytes(b"\x00\x00\x00\x14ftypqt  ")
     (docs / ".hidden.md").write_text("ignored")
     with open(docs / "huge.txt", "wb") as handle:  # sparse: 201 MB on paper, nothing on disk
         handle.truncate(201 * 1024 * 1024)
@@ -76,10 +77,11 @@ def test_bad_files_fail_alone_and_cli_reports_them(
     assert code == 1
     assert summary["added"] == 1 and summary["chunks"] >= 1
     reasons = {Path(f["path"]).name: f["error"] for f in summary["failed"]}
-    assert set(reasons) == {"empty.pdf", "fake.pptx", "binary.md", "huge.txt"}
+    assert set(reasons) == {"empty.pdf", "fake.pptx", "binary.md", "huge.txt", "photo.png"}
+    assert reasons["photo.png"].startswith("not a readable image")
     assert "over the 200 MB limit" in reasons["huge.txt"]
     assert "not a valid .pptx" in reasons["fake.pptx"]
-    assert [Path(s["path"]).name for s in summary["skipped"]] == ["photo.png"]
+    assert [Path(s["path"]).name for s in summary["skipped"]] == ["clip.mov"]
     assert f"{docs / 'fake.pptx'}: not a valid .pptx" in err
     for key in ("added", "updated", "unchanged", "removed", "chunks", "failed", "seconds"):
         assert key in summary

@@ -39,7 +39,7 @@ def test_search_finds_the_right_place(
 
 def test_note_hits_carry_their_heading(library: Quire) -> None:
     top = library.search("San Marzano tomatoes", k=1)[0]
-    assert top.heading == "Garden > Tomatoes" and top.where == "Garden > Tomatoes"
+    assert top.heading == "Garden > Tomatoes" and top.where == "§ Garden > Tomatoes"
 
 
 def test_words_only_a_keyword_index_would_find(library: Quire) -> None:

@@ -12,7 +12,7 @@ import pytest
 import hostile
 from fixtures import make_blank_pdf, make_pdf, make_pptx
 from quire.errors import LoaderError
-from quire.library.loaders import load_document, markdown_sections, unsupported_reason
+from quire.library.loaders import ReadOptions, load_document, markdown_sections, unsupported_reason
 
 
 def test_pdf_pages_are_one_based(tmp_path: Path) -> None:
@@ -93,9 +93,14 @@ def test_bad_files_fail_with_a_reason(tmp_path: Path, name: str, content: bytes,
     assert reason in err.value.reason
 
 
-def test_scanned_pdf_says_no_text(tmp_path: Path) -> None:
-    with pytest.raises(LoaderError, match="no extractable text.*OCR not supported yet"):
-        load_document(make_blank_pdf(tmp_path / "scan.pdf"))
+def test_pdf_of_shapes_without_words_says_ocr_found_none(tmp_path: Path) -> None:
+    blank = make_blank_pdf(tmp_path / "scan.pdf")  # pages of filled squares: OCR runs, finds nothing
+    with pytest.raises(
+        LoaderError, match="no extractable text: no text layer, and OCR found no words on its 2"
+    ):
+        load_document(blank)
+    with pytest.raises(LoaderError, match=r"no extractable text \(scanned PDF\?\); OCR is turned off"):
+        load_document(blank, ReadOptions(ocr=False))
 
 
 def test_password_pdf_is_refused(tmp_path: Path) -> None:
@@ -126,8 +131,12 @@ def test_pptx_zip_without_a_presentation(tmp_path: Path) -> None:
 
 def test_unsupported_types_say_why() -> None:
     assert unsupported_reason(Path("a.pdf")) is None
+    assert unsupported_reason(Path("a.docx")) is None and unsupported_reason(Path("scan.JPG")) is None
     assert "save it as .pptx" in (unsupported_reason(Path("old.ppt")) or "")
-    assert "Quire reads .md, .txt, .pdf and .pptx" in (unsupported_reason(Path("x.xyz")) or "")
+    assert "save it as .xlsx" in (unsupported_reason(Path("old.xls")) or "")
+    assert "Quire reads .md, .txt, .pdf, .pptx, .docx, .xlsx, .csv" in (
+        unsupported_reason(Path("x.xyz")) or ""
+    )
 
 
 # Hostile files (tests/hostile.py); the end-to-end versions are in integration/test_hostile_files.py

@@ -17,7 +17,7 @@ from typing import Any
 
 from quire.config import Settings
 
-SECTIONS = ("embedding", "search", "generation", "answers", "startup", "memory", "providers")
+SECTIONS = ("embedding", "search", "generation", "answers", "startup", "memory", "providers", "formats")
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,13 @@ def run_bench(
         if "startup" in options.sections:
             say("start-up: window shown, first token")
             figures.update(system.measure_startup(home, 2 if quick else 3))
+
+        if "formats" in options.sections:
+            from quire.bench.formats import measure_formats
+
+            say("formats: import per format, then OCR")
+            dpi = settings.get("ocr.dpi")
+            figures.update(measure_formats(work, quick, dpi, lambda folder: quire.ingest([folder]), say))
 
         if "memory" in options.sections:
             say("memory: peak RSS importing two corpus sizes")

@@ -42,10 +42,12 @@ class Citation:
     heading: str | None = None
     cited: bool = False  # the answer refers to it as [n] (or the claim check matched a sentence to it)
     quoted: str | None = None  # the sentence of it that the quick answer or the answer relies on
+    location: str | None = None  # "Sheet1 rows 12–30", "chapter 3": where, when no page or slide says
 
     @property
     def label(self) -> str:
         where = f" p.{self.page}" if self.page else f" slide {self.slide}" if self.slide else ""
+        where = where or (f" {self.location}" if self.location else "")
         return f"[{self.n}] {Path(self.path).name}{where}"
 
 
@@ -258,6 +260,7 @@ class AnswerStream:
                 hit.heading,
                 cited=re.search(rf"\[{n}\]", text) is not None or n in quoted,
                 quoted=quoted.get(n),
+                location=hit.location,
             )
             for n, hit in enumerate(self.hits, start=1)
         ]

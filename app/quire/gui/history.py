@@ -26,6 +26,7 @@ class Source:
     text: str = ""
     cited: bool = False  # the answer or the quick answer relies on it: shown first
     quoted: str | None = None  # the sentence of it that the answer relies on: highlighted when opened
+    location: str | None = None  # "Sheet1 rows 12–30", "chapter 3"
 
     @property
     def label(self) -> str:
@@ -33,6 +34,8 @@ class Source:
             where = f" p.{self.page}"
         elif self.slide:
             where = f" slide {self.slide}"
+        elif self.location:
+            where = f" {self.location}"
         else:  # a note: its heading says where, shortened to keep the chip small
             heading = (self.heading or "").strip()
             where = f" § {heading[:28]}{'…' if len(heading) > 28 else ''}" if heading else ""

@@ -368,6 +368,7 @@ class AnswerRun:
                 hits[c.n - 1].text if c.n <= len(hits) else "",
                 c.cited,
                 c.quoted or _supporting(answer, c.n),
+                c.location,
             )
             for c in answer.citations
         ]

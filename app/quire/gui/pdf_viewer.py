@@ -118,6 +118,9 @@ class PdfViewer(QDialog):
         self.page_label.setText(f"page {page + 1} of {self.document.pageCount()}")
 
 
+_PLAIN_TEXT = {".md", ".markdown", ".txt"}  # shown whole, scrolled to the passage
+
+
 class TextSourceViewer(QDialog):
     """A note scrolled to the cited passage, or a slide's text and speaker notes."""
 
@@ -144,6 +147,12 @@ class TextSourceViewer(QDialog):
             self.text.setPlainText(source.text or "(this slide's text is not in the library any more)")
             if source.quoted:
                 self.highlight(source.quoted, QColor(255, 170, 0, 150))
+            return True
+        if Path(source.path).suffix.lower() not in _PLAIN_TEXT:  # a sheet, a .docx, an e-book: the passage
+            where = source.location or source.heading
+            self.setWindowTitle(f"{name}" + (f", {where}" if where else "") + " — Quire")
+            self.heading.setText(f"{source.path}" + (f" · {where}" if where else ""))
+            self.text.setPlainText(source.text or "(this passage is not in the library any more)")
             return True
         self.setWindowTitle(f"{name} — Quire")
         self.heading.setText(f"{source.path}" + (f" · {source.heading}" if source.heading else ""))

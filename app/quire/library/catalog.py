@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL,
     page INTEGER,
     slide INTEGER,
-    heading TEXT
+    heading TEXT,
+    location TEXT
 );
 CREATE TABLE IF NOT EXISTS pending_imports (path TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
@@ -108,6 +109,7 @@ class Catalog:
             with self._lock:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.executescript(_SCHEMA)
+                _add_missing_columns(self._db)
                 self._db.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )
@@ -204,8 +206,9 @@ class Catalog:
         with self._lock, self._db:
             self._db.execute("DELETE FROM chunks WHERE path = ?", (path,))
             self._db.executemany(
-                "INSERT INTO chunks (id, path, idx, text, page, slide, heading) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(c.id, c.path, c.index, c.text, c.page, c.slide, c.heading) for c in chunks],
+                "INSERT INTO chunks (id, path, idx, text, page, slide, heading, location)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(c.id, c.path, c.index, c.text, c.page, c.slide, c.heading, c.location) for c in chunks],
             )
             self._db.execute(
                 "UPDATE files SET state='indexed', error=NULL, pages=?, chunks=?, updated_at=?"
@@ -353,11 +356,14 @@ class Catalog:
     def chunks_by_id(self, ids: Iterable[str]) -> dict[str, Chunk]:
         ids = list(ids)
         found: dict[str, Chunk] = {}
+        # A read-only library made before chunks had a location (it cannot be migrated) reads as none.
+        location = "location" if self._has_location() else "NULL AS location"
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                f"SELECT id, path, idx, text, page, slide, heading FROM chunks WHERE id IN ({marks})",
+                f"SELECT id, path, idx, text, page, slide, heading, {location} FROM chunks"
+                f" WHERE id IN ({marks})",
                 batch,
             )
             for row in rows:
@@ -369,8 +375,13 @@ class Catalog:
                     page=row["page"],
                     slide=row["slide"],
                     heading=row["heading"],
+                    location=row["location"],
                 )
         return found
+
+    def _has_location(self) -> bool:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
+        return "location" in columns
 
     def _telling_words(self, words: list[str]) -> list[str]:
         db = self._db
@@ -407,6 +418,13 @@ class Catalog:
 # are left out of the full-text query; below COMMON_MIN chunks ranking everything is cheap anyway.
 COMMON_SHARE = 0.2
 COMMON_MIN = 2000
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a library was made: old rows read them as NULL."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+    if "location" not in columns:  # "Sheet1 rows 12–30", "chapter 3": where a chunk is, in words
+        db.execute("ALTER TABLE chunks ADD COLUMN location TEXT")
 
 
 def _read_only_mount(folder: Path) -> bool:

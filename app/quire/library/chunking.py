@@ -20,6 +20,7 @@ class Chunk:
     page: int | None = None
     slide: int | None = None
     heading: str | None = None
+    location: str | None = None  # "Sheet1 rows 12–30", "chapter 3": where it is, when no page or slide says
 
     @property
     def embed_text(self) -> str:
@@ -100,6 +101,7 @@ def chunk_sections(
                     page=section.page,
                     slide=section.slide,
                     heading=section.heading,
+                    location=section.location,
                 )
             )
     return chunks

@@ -20,8 +20,8 @@ from pathlib import Path
 from quire.errors import LoaderError
 from quire.library.catalog import Catalog
 from quire.library.chunking import chunk_sections
-from quire.library.loaders import SUPPORTED, LoadedDocument, unsupported_reason
-from quire.library.reader_process import ReaderProcess
+from quire.library.loaders import SUPPORTED, LoadedDocument, ReadOptions, unsupported_reason
+from quire.library.reader_process import OCR_RESUMES, ReadCancelled, ReaderProcess
 from quire.search.embedder import Embedder
 from quire.search.stores.base import VectorStore
 
@@ -45,6 +45,8 @@ class IngestProgress:
     path: str
     stage: str  # reading | embedding | indexed | unchanged | failed
     chunks: int = 0
+    page: int = 0  # while reading: pages OCR'd so far, of `pages` that need it (0 = no OCR)
+    pages: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class IngestOptions:
     overlap_chars: int = 120
     embed_batch: int = 32
     write_pause_s: float = 0.0  # crash tests: a pause between each write of a file (widens the windows)
+    ocr: bool = True  # pages and images without text are OCR'd
+    ocr_dpi: int = 150
+    ocr_cache: Path | None = None  # OCR'd pages kept here, so an interrupted import resumes
 
 
 @dataclass
@@ -161,7 +166,8 @@ class Ingestor:
         total_bytes = sum(st.st_size for _, st, _ in plan.work)
         done_bytes = 0
         total = len(plan.work)
-        reader = ReaderProcess()
+        opts = self.options
+        reader = ReaderProcess(options=ReadOptions(opts.ocr, opts.ocr_dpi, opts.ocr_cache))
         work = list(plan.work)  # grows when a file changed while it was read: it is read again
         queue = list(work)
         retried: set[Path] = set()
@@ -174,11 +180,23 @@ class Ingestor:
                     break
                 report(IngestProgress(done, total, done_bytes, total_bytes, str(path), "reading"))
                 previous = self.catalog.file(str(path))
+
+                def pages_read(
+                    page: int,
+                    pages: int,
+                    at: tuple[int, int, str, int] = (done, done_bytes, str(path), stat.st_size),
+                ) -> None:
+                    files, start, name, size = at
+                    share = start + int(size * page / max(pages, 1))
+                    report(IngestProgress(files, total, share, total_bytes, name, "reading", 0, page, pages))
+
                 try:
                     try:
-                        document = reader.result(self._timeout(stat.st_size))
+                        document = reader.result(self._timeout(stat.st_size), pages_read, cancel)
+                    except ReadCancelled:
+                        break  # the file stays pending; its OCR'd pages are kept for the next run
                     finally:
-                        if queue:
+                        if queue and not cancel.is_set():
                             reader.submit(str(queue.pop(0)[0]))
                     changed = _changed_since(path, stat)
                     if changed == "deleted":
@@ -274,9 +292,11 @@ class Ingestor:
                         f"{self.options.max_file_mb} MB limit (ingest.max_file_mb)",
                     )
                 known = self.catalog.file(str(path))
+                # a file the time limit stopped mid-OCR goes on where it was, at every refresh
+                keep_failed = not retry_failed and OCR_RESUMES not in ((known and known.error) or "")
                 if (
                     known
-                    and (known.state == "indexed" or (known.state == "failed" and not retry_failed))
+                    and (known.state == "indexed" or (known.state == "failed" and keep_failed))
                     and known.size == stat.st_size
                     and known.mtime_ns == stat.st_mtime_ns
                 ):

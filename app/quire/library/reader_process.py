@@ -1,5 +1,9 @@
 """Loaders run in a child process, so a file that hangs, crashes or eats memory in its parser
-costs that one file (stopped after a timeout, reported as failed), never the whole import."""
+costs that one file (stopped after a timeout, reported as failed), never the whole import.
+
+The child answers each request with ("ok", document) or ("error", reason), after any number of
+("progress", done, total) messages while it OCRs pages; OCR'd pages are cached as they are read,
+so a file stopped by the time limit or by the user resumes where it was on the next import."""
 
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from quire.errors import LoaderError
-from quire.library.loaders import OUT_OF_MEMORY, LoadedDocument
+from quire.library.loaders import OUT_OF_MEMORY, LoadedDocument, ReadOptions
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +35,7 @@ def default_memory_limit() -> int:
     return max(2 * 1024**3, min(6 * 1024**3, physical // 2))
 
 
-def _serve(conn: Connection, memory_limit: int) -> None:
+def _serve(conn: Connection, memory_limit: int, options: ReadOptions) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if sys.platform.startswith("linux"):
         import resource
@@ -36,15 +43,21 @@ def _serve(conn: Connection, memory_limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     # Parsers' warnings (pypdf, fontTools) go nowhere near the user's terminal.
     logging.basicConfig(level=logging.ERROR, handlers=[logging.NullHandler()])
+    from dataclasses import replace
+
     from quire.library.loaders import load_document
 
+    def progress(done: int, total: int) -> None:
+        conn.send(("progress", done, total))
+
+    options = replace(options, progress=progress)
     while True:
         try:
             request = conn.recv()
         except EOFError:
             return
         try:
-            conn.send(("ok", load_document(Path(request))))
+            conn.send(("ok", load_document(Path(request), options)))
         except LoaderError as exc:
             if not exc.reason.startswith(OUT_OF_MEMORY):
                 conn.send(("error", exc.reason))
@@ -56,11 +69,19 @@ def _serve(conn: Connection, memory_limit: int) -> None:
             return
 
 
+class ReadCancelled(Exception):
+    """The user cancelled while a file was being read (its OCR'd pages so far are kept)."""
+
+
+OCR_RESUMES = "the pages OCR'd so far are kept: import it again to go on"
+
+
 class ReaderProcess:
     """One worker process fed through a pipe; requests are answered in order."""
 
-    def __init__(self, memory_limit: int | None = None) -> None:
+    def __init__(self, memory_limit: int | None = None, options: ReadOptions | None = None) -> None:
         self.memory_limit = memory_limit or default_memory_limit()
+        self.options = options or ReadOptions()
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._ctx = multiprocessing.get_context(method)
         self._proc: multiprocessing.process.BaseProcess | None = None
@@ -70,7 +91,7 @@ class ReaderProcess:
     def _start(self) -> Connection:
         parent, child = self._ctx.Pipe()
         self._proc = self._ctx.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, self.memory_limit), daemon=True
+            target=_serve, args=(child, self.memory_limit, self.options), daemon=True
         )
         self._proc.start()
         child.close()
@@ -87,18 +108,38 @@ class ReaderProcess:
         with contextlib.suppress(OSError):  # it died with requests queued: result() reports it, sends again
             conn.send(path)
 
-    def result(self, timeout: float) -> LoadedDocument:
-        """The oldest request's document; LoaderError if it failed, hung or crashed the reader."""
+    def result(
+        self,
+        timeout: float,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> LoadedDocument:
+        """The oldest request's document; LoaderError if it failed, hung or crashed the reader,
+        ReadCancelled if `cancel` was set first. `progress` hears (pages OCR'd, pages to OCR)."""
         path = self.in_flight.pop(0)
         conn = self._conn
+        deadline = time.monotonic() + timeout
+        pages: tuple[int, int] | None = None
         try:
             if conn is None:
                 raise EOFError
-            ready = conn.poll(timeout)
-            if not ready:
-                self._restart()
-                raise LoaderError(path, f"reading took over {timeout:.0f} s and was stopped")
-            status, payload = conn.recv()
+            while True:
+                left = deadline - time.monotonic()
+                if cancel is not None and cancel.is_set():
+                    self._restart()
+                    raise ReadCancelled(path)
+                if left <= 0:
+                    self._restart()
+                    raise LoaderError(path, _timeout_reason(timeout, pages))
+                if not conn.poll(min(left, 0.25) if cancel is not None else left):
+                    continue
+                message = conn.recv()
+                if message[0] != "progress":
+                    break
+                pages = (message[1], message[2])
+                if progress is not None:
+                    progress(*pages)
+            status, payload = message
         except (EOFError, OSError, ConnectionError):
             proc = self._proc
             if proc is not None:
@@ -129,6 +170,15 @@ class ReaderProcess:
             self._conn.close()
         self._proc = None
         self._conn = None
+
+
+def _timeout_reason(timeout: float, pages: tuple[int, int] | None) -> str:
+    if pages is None or pages[0] >= pages[1]:
+        return f"reading took over {timeout:.0f} s and was stopped"
+    return (
+        f"reading took over {timeout:.0f} s and was stopped at page {pages[0]} of the {pages[1]} "
+        f"that need OCR; {OCR_RESUMES}"
+    )
 
 
 def crash_reason(code: int | None) -> str:

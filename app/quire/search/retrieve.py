@@ -21,15 +21,23 @@ class Hit:
     text: str
     heading: str | None = None
     chunk_id: str = ""
+    location: str | None = None
 
     @property
     def where(self) -> str:
-        """How a reader finds it: "p.4", "slide 3", or the note's heading."""
-        if self.page is not None:
-            return f"p.{self.page}"
-        if self.slide is not None:
-            return f"slide {self.slide}"
-        return self.heading or ""
+        return where_label(self.page, self.slide, self.heading, self.location)
+
+
+def where_label(page: int | None, slide: int | None, heading: str | None, location: str | None) -> str:
+    """How a reader finds a passage: "p.4", "slide 3", "Sheet1 rows 12–30", "chapter 3", or
+    "§ heading" for a note or a Word document; "" when the file name is all there is."""
+    if page is not None:
+        return f"p.{page}"
+    if slide is not None:
+        return f"slide {slide}"
+    if location:
+        return location
+    return f"§ {heading}" if heading else ""
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -62,7 +70,16 @@ def hybrid_search(
         if chunk is None:  # a vector whose file was removed or is being re-indexed
             continue
         hits.append(
-            Hit(chunk.path, chunk.page, chunk.slide, round(score, 6), chunk.text, chunk.heading, chunk_id)
+            Hit(
+                chunk.path,
+                chunk.page,
+                chunk.slide,
+                round(score, 6),
+                chunk.text,
+                chunk.heading,
+                chunk_id,
+                chunk.location,
+            )
         )
         if len(hits) == k:
             break

@@ -1,4 +1,4 @@
-"""PDFs, page by page with their 1-based numbers."""
+"""PDFs, page by page with their 1-based numbers; pages without a text layer are OCR'd (ocr.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 from quire.errors import LoaderError
-from quire.library.loaders.base import NESTED_TOO_DEEPLY, LoadedDocument, Section, brief
+from quire.library.loaders.base import NESTED_TOO_DEEPLY, LoadedDocument, ReadOptions, Section, brief
 
 log = logging.getLogger(__name__)
 
 
-def load_pdf(path: Path) -> LoadedDocument:
+def load_pdf(path: Path, options: ReadOptions) -> LoadedDocument:
     # pypdf runs nothing a PDF carries: JavaScript, /Launch, /URI and form actions are dictionaries
     # it never acts on, and it fetches nothing. Its own limits (pypdf >= 7: 75 MB per inflated
     # stream, page-tree depth, cyclic pages and xrefs) raise LimitReachedError, named below.
@@ -45,6 +45,7 @@ def load_pdf(path: Path) -> LoadedDocument:
         raise LoaderError(path, "PDF has no pages")
     sections: list[Section] = []
     warnings: list[str] = []
+    bare: list[int] = []  # pages with no text layer: OCR's work
     for number in range(1, count + 1):
         try:
             text = reader.pages[number - 1].extract_text() or ""
@@ -59,11 +60,49 @@ def load_pdf(path: Path) -> LoadedDocument:
         text = _tidy(text)
         if text:
             sections.append(Section(text=text, page=number))
+        # A scan: no text layer, or one with a stamped page number over a page image
+        if not text or (len(text) < OCR_BELOW_CHARS and _has_image(reader.pages[number - 1])):
+            bare.append(number)
+    if bare and options.ocr:
+        sections = _with_ocr(path, sections, bare, options, warnings)
     if not sections and warnings:
         raise LoaderError(path, f"damaged PDF: no page could be read ({warnings[0]})")
     if not sections:
-        raise LoaderError(path, "no extractable text (scanned PDF?); OCR not supported yet")
+        if not options.ocr:
+            raise LoaderError(path, "no extractable text (scanned PDF?); OCR is turned off (ocr.enabled)")
+        raise LoaderError(
+            path, f"no extractable text: no text layer, and OCR found no words on its {count} pages"
+        )
     return LoadedDocument(str(path), "pdf", sections, count, warnings)
+
+
+# A page whose text layer has fewer characters than this is OCR'd (a scan often carries a stamped
+# page number or a header and nothing else); the longer of the two readings is kept.
+OCR_BELOW_CHARS = 20
+
+
+def _has_image(page: object) -> bool:
+    """Whether the page draws an image XObject of its own (a scanned page does)."""
+    try:
+        xobjects = page["/Resources"]["/XObject"]  # type: ignore[index]
+        return any(xobjects[name].get("/Subtype") == "/Image" for name in xobjects)
+    except Exception:  # no resources, or damaged ones: not a page worth OCR
+        return False
+
+
+def _with_ocr(
+    path: Path, sections: list[Section], bare: list[int], options: ReadOptions, warnings: list[str]
+) -> list[Section]:
+    from quire.library.loaders.ocr import ocr_pdf_pages
+
+    texts, problems = ocr_pdf_pages(path, bare, options)
+    warnings.extend(problems)
+    by_page = {s.page: s for s in sections}
+    for number, text in texts.items():
+        layer = by_page.get(number)
+        if layer is None or len(text) > len(layer.text):
+            by_page[number] = Section(text=text, page=number)
+    return [by_page[n] for n in sorted(by_page, key=lambda n: n or 0)]
 
 
 def _limit_reason(exc: Exception) -> str:

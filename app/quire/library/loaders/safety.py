@@ -82,3 +82,76 @@ def _zip_entry_count(path: Path) -> int:
 
 def mb(size: int) -> str:
     return f"{size / 2**20:,.1f} MB" if size < 2**30 else f"{size / 2**30:,.1f} GB"
+
+
+# XML ----------------------------------------------------------------------------------------------
+
+# Office parts never declare a DTD; an e-book's XHTML may name one (<!DOCTYPE html ...>) but has no
+# business declaring entities. A declared entity is how XXE (an entity naming a file or URL) and
+# billion laughs (entities nested to expand to gigabytes) start, so such a part is refused before
+# any parser sees it. The parsers are safe on their own as well (lxml with resolve_entities=False,
+# no network, no DTD loading); this check turns the attack into a reason the user can read.
+_PROLOG_LIMIT = 1024**2  # a prolog longer than this (comments before the root) is itself hostile
+
+
+def check_xml_prolog(path: Path, member: str, head: bytes, *, doctype_allowed: bool = False) -> None:
+    """Refuse a DTD (or, where a DOCTYPE is usual, an entity declaration) in `head`, the first bytes
+    of XML part `member` of `path`."""
+    text = _ascii_view(head)
+    at = text.find("<!doctype")
+    if at < 0:
+        return
+    if not doctype_allowed:
+        raise LoaderError(path, f"{member} declares a DTD, which these files never do (XXE or entity bomb?)")
+    if "<!entity" in text[at:]:
+        raise LoaderError(path, f"{member} declares XML entities (an XXE or entity bomb?); refused")
+
+
+def _ascii_view(head: bytes) -> str:
+    """The prolog, lowercased, whatever its encoding (UTF-16 parts are legal XML)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00" or head[:1] == b"\x00":
+        for codec in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return head.decode(codec, errors="ignore").lower()
+            except UnicodeError:
+                continue
+    return head.decode("latin-1").lower()
+
+
+def _root_start(data: bytes) -> int:
+    """Where the root element starts (after the declaration, comments, PIs and DOCTYPE), or -1."""
+    at = 0
+    limit = min(len(data), _PROLOG_LIMIT)
+    while at < limit:
+        at = data.find(b"<", at)
+        if at < 0 or at + 1 >= len(data):
+            return -1
+        nxt = data[at + 1 : at + 2]
+        if nxt in (b"?", b"!"):
+            at += 2
+            continue
+        return at
+    return -1
+
+
+def xml_parser():  # type: ignore[no-untyped-def]
+    """An lxml parser that resolves no entity, loads no DTD and fetches nothing."""
+    from lxml import etree  # lazy: lxml is heavy to import and only zip formats need it
+
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
+
+
+def scan_zip_xml(path: Path, *, doctype_allowed: bool = False) -> None:
+    """Check the prolog of every XML part of a (directory-checked) zip before a library opens it."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename.lower()
+            if not name.endswith((".xml", ".rels", ".opf", ".ncx", ".xhtml", ".htm", ".html")):
+                continue
+            with archive.open(info) as handle:
+                head = handle.read(64 * 1024)
+            root = _root_start(head)
+            prolog = head if root < 0 else head[:root]
+            check_xml_prolog(path, info.filename, prolog, doctype_allowed=doctype_allowed)

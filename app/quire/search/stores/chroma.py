@@ -135,7 +135,12 @@ class ChromaStore:
             batch = chunks[start : start + self._batch]
             metadatas = []
             for chunk in batch:
-                where = {"page": chunk.page, "slide": chunk.slide, "heading": chunk.heading}
+                where = {
+                    "page": chunk.page,
+                    "slide": chunk.slide,
+                    "heading": chunk.heading,
+                    "location": chunk.location,
+                }
                 # Chroma refuses None values: an absent key means "none"
                 extra = {key: value for key, value in where.items() if value is not None}
                 metadatas.append({"path": chunk.path, "idx": chunk.index, **doc, **extra})
@@ -171,6 +176,7 @@ class ChromaStore:
                 page=_int_or_none(m.get("page")),
                 slide=_int_or_none(m.get("slide")),
                 heading=None if m.get("heading") is None else str(m["heading"]),
+                location=None if m.get("location") is None else str(m["location"]),
             )
             for chunk_id, m, text, _ in rows
         ]
