@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import hostile
+import hostile_formats
 from fixtures import make_pdf
 from helpers import run_cli
 from quire.config import Settings
@@ -74,6 +75,17 @@ EXPECTED = {
     "surrogate-utf16.md": ("indexed", None),
     "bomless-utf16.md": ("indexed", None),
     "binary.md": ("failed", "binary data"),
+    "bomb.docx": ("failed", "zip bomb: word/media/image1.png would unpack from 2.0 MB to 2.0 GB"),
+    "bomb.xlsx": ("failed", "zip bomb: xl/media/image1.png would unpack from 2.0 MB to 2.0 GB"),
+    "bomb.epub": ("failed", "zip bomb: OEBPS/images/cover.png would unpack from 2.0 MB to 2.0 GB"),
+    "xxe.docx": ("failed", "word/document.xml declares a DTD, which these files never do (XXE or entity"),
+    "xxe.xlsx": ("failed", "xl/worksheets/sheet1.xml declares a DTD"),
+    "xxe.epub": ("failed", "OEBPS/text/ch1.xhtml declares XML entities (an XXE or entity bomb?)"),
+    "laughs.docx": ("failed", "word/document.xml declares a DTD"),
+    "laughs.xlsx": ("failed", "xl/worksheets/sheet1.xml declares a DTD"),
+    "laughs.epub": ("failed", "OEBPS/text/ch1.xhtml declares XML entities"),
+    "huge.png": ("failed", "image too large to read: 900 megapixels (limit 100; a decompression bomb?)"),
+    "good.docx": ("indexed", None),
 }
 
 
@@ -99,6 +111,12 @@ def _hostile_folder(folder: Path, url: str, marker: Path) -> None:
     hostile.text_utf16_lone_surrogate(folder / "surrogate-utf16.md")
     hostile.text_utf16_no_bom(folder / "bomless-utf16.md")
     hostile.binary_as_markdown(folder / "binary.md")
+    for suffix in (".docx", ".xlsx", ".epub"):
+        hostile_formats.zip_bomb(folder / f"bomb{suffix}")
+        hostile_formats.xxe(folder / f"xxe{suffix}", url)
+        hostile_formats.billion_laughs(folder / f"laughs{suffix}")
+    hostile_formats.huge_png(folder / "huge.png")
+    hostile_formats.docx_doc(folder / "good.docx")
     assert sorted(p.name for p in folder.iterdir()) == sorted(EXPECTED)
 
 
@@ -137,6 +155,7 @@ def test_hostile_folder_through_the_cli(
         "High water at 06:12": ("odd-utf16.md", None, None),
         "red buoy marks the port side": ("bomless-utf16.md", None, None),
         "xref loop page": ("xref-loop.pdf", 1, None),
+        "pier was inspected on Monday": ("good.docx", None, None),
     }
     for query, (name, page, slide) in where.items():
         top = quire.search(query, k=3)[0]
