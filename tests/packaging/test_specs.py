@@ -119,3 +119,18 @@ def test_macos_open_document_events_import_the_file(tmp_path: Path) -> None:
     finally:
         app.removeEventFilter(forwarder)
     assert window.library.imported == [[tmp_path / "report.pdf"]]  # type: ignore[attr-defined]
+
+
+def test_the_bundle_carries_the_ocr_models() -> None:
+    """RapidOCR looks for config.yaml and its three ONNX models beside its modules."""
+    ocr = sorted(
+        Path(dest, Path(source).name).as_posix()
+        for source, dest in quire_spec.data_files()
+        if dest.startswith("rapidocr_onnxruntime")
+    )
+    assert ocr == [
+        "rapidocr_onnxruntime/config.yaml",
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
+        "rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+    ]
