@@ -304,6 +304,7 @@ def test_scanned_pages_are_read_by_ocr_with_their_page_numbers(scan: Path, tmp_p
     doc = load_document(scan, ReadOptions(ocr_cache=tmp_path, progress=lambda *e: events.append(e)))
     assert doc.kind == "pdf" and doc.pages == 3
     assert [s.page for s in doc.sections] == [1, 3]  # the blank page has no words, not even made-up ones
+    assert doc.warnings == ["no extractable text on p. 2: OCR found no words there"]
     for section in doc.sections:
         assert _word_share(SCAN_PAGES[section.page - 1], section.text) > 0.9, section.text  # type: ignore[operator]
     assert events == [(0, 3), (1, 3), (2, 3), (3, 3)]  # progress per page

@@ -25,7 +25,8 @@ import hostile
 from fixtures import make_pdf, make_pptx
 from quire.errors import LoaderError
 from quire.library.chunking import chunk_sections
-from quire.library.loaders import load_document
+from quire.library.loaders import ReadOptions, load_document
+from quire.library.samples import make_docx, make_epub, make_xlsx
 
 LONG_RUN = int(os.environ.get("QUIRE_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
@@ -35,6 +36,9 @@ FUZZ = settings(
     database=None,  # nothing written into the working tree
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+TABLE = [["Berth", "Fee"], ["A1", "41"]]
 
 
 def _seed_files() -> dict[str, list[bytes]]:
@@ -55,7 +59,22 @@ def _seed_files() -> dict[str, list[bytes]]:
             ),
             hostile.pptx_external_links(folder / "b.pptx", "http://127.0.0.1:9"),
         ]
+        docx = make_docx(
+            folder / "a.docx",
+            [("h1", "Minutes"), ("p", "The pier is safe."), ("li", "paint"), ("table", TABLE)],
+            footnote="A note.",
+        )
+        xlsx = make_xlsx(folder / "a.xlsx", {"Sheet1": [["Berth", "Fee"], ["A1", 41], ["A2", 0.5]]})
+        epub = make_epub(folder / "a.epub", [("One", "Landfall at dawn."), ("Two", "Departure at dusk.")])
         return {
+            ".docx": [docx.read_bytes()],
+            ".xlsx": [xlsx.read_bytes()],
+            ".epub": [epub.read_bytes()],
+            ".html": [
+                b"<html><head><title>T</title><script>x</script></head><body><h1>Tides</h1><p>High"
+                b" water<p>Low<ul><li>a<li>b</ul><table><tr><td>1<td>2</table></body></html>"
+            ],
+            ".csv": [b"name,port\nAna,Porto\n\"Ben, Jr\",Oslo\n"],
             ".pdf": [p.read_bytes() for p in pdfs],
             ".pptx": [p.read_bytes() for p in decks],
             ".md": [
@@ -97,10 +116,10 @@ def mutated_bytes(draw: st.DrawFn, data: bytes) -> bytes:
 
 
 @st.composite
-def mutated_deck(draw: st.DrawFn) -> bytes:
-    """A deck whose zip is mutated as bytes, or one of whose parts is mutated and re-zipped (so
-    the XML and python-pptx are reached, not only the zip's CRC checks)."""
-    seed = draw(st.sampled_from(SEEDS[".pptx"]))
+def mutated_zip(draw: st.DrawFn, suffix: str = ".pptx") -> bytes:
+    """A deck (or Word file, workbook, e-book) whose zip is mutated as bytes, or one of whose parts
+    is mutated and re-zipped (so the XML and the library are reached, not only the zip's CRCs)."""
+    seed = draw(st.sampled_from(SEEDS[suffix]))
     if draw(st.booleans()):
         return draw(mutated_bytes(seed))
     with zipfile.ZipFile(io.BytesIO(seed)) as archive:
@@ -119,13 +138,18 @@ def mutated_deck(draw: st.DrawFn) -> bytes:
     return buffer.getvalue()
 
 
+# No OCR here: pdfium renders in-process in a test (in the app it runs in the reader process, where
+# a crash costs one file), and the OCR of a page takes seconds. test_formats.py tests OCR.
+NO_OCR = ReadOptions(ocr=False)
+
+
 def _check(data: bytes, suffix: str) -> None:
     """Load the bytes as a file; whatever happens must be a usable document or a named reason."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"fuzzed{suffix}"
         path.write_bytes(data)
         try:
-            document = load_document(path)
+            document = load_document(path, NO_OCR)
         except LoaderError as err:
             assert err.path == str(path)
             assert err.reason and not err.reason.startswith("could not be read ("), err.reason
@@ -159,9 +183,25 @@ def test_fuzz_pdf(data: bytes) -> None:
 
 @pytest.mark.timeout(600)
 @FUZZ
-@given(mutated_deck())
+@given(mutated_zip())
 def test_fuzz_pptx(data: bytes) -> None:
     _check(data, ".pptx")
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx", ".epub"])
+@settings(FUZZ, max_examples=LONG_RUN or 60)
+@given(data=st.data())
+def test_fuzz_office_and_ebooks(suffix: str, data: st.DataObject) -> None:
+    _check(data.draw(mutated_zip(suffix)), suffix)
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("suffix", [".html", ".csv"])
+@settings(FUZZ, max_examples=LONG_RUN or 100)
+@given(data=st.data())
+def test_fuzz_pages_and_tables(suffix: str, data: st.DataObject) -> None:
+    _check(data.draw(st.sampled_from(SEEDS[suffix]).flatmap(mutated_bytes)), suffix)
 
 
 @pytest.mark.timeout(600)

@@ -30,7 +30,7 @@ def load_docx(path: Path) -> LoadedDocument:
     if not zipfile.is_zipfile(path):
         raise LoaderError(path, "not a valid .docx (not a zip archive)")
     check_zip(path, ".docx", "document")
-    scan_zip_xml(path)
+    scan_zip_xml(path, ".docx")
     import docx  # lazy: python-docx and lxml cost 100 ms to import
 
     try:

@@ -25,7 +25,7 @@ def load_epub(path: Path) -> LoadedDocument:
     if not zipfile.is_zipfile(path):
         raise LoaderError(path, "not a valid .epub (not a zip archive)")
     check_zip(path, ".epub", "book")
-    scan_zip_xml(path, doctype_allowed=True)  # XHTML chapters name their DTD; none may declare entities
+    scan_zip_xml(path, ".epub", doctype_allowed=True)  # XHTML names its DTD; no part may declare entities
     try:
         with zipfile.ZipFile(path) as book:
             return _read_book(path, book)

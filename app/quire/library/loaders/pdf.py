@@ -81,6 +81,11 @@ def load_pdf(path: Path, options: ReadOptions) -> LoadedDocument:
 OCR_BELOW_CHARS = 20
 
 
+def _pages(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    return f"p. {shown}" + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
 def _has_image(page: object) -> bool:
     """Whether the page draws an image XObject of its own (a scanned page does)."""
     try:
@@ -98,6 +103,9 @@ def _with_ocr(
     texts, problems = ocr_pdf_pages(path, bare, options)
     warnings.extend(problems)
     by_page = {s.page: s for s in sections}
+    unread = [n for n in bare if n not in texts and n not in by_page]
+    if unread:  # blank pages, or pictures without words: said once, in the log
+        warnings.append(f"no extractable text on {_pages(unread)}: OCR found no words there")
     for number, text in texts.items():
         layer = by_page.get(number)
         if layer is None or len(text) > len(layer.text):

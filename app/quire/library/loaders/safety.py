@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 from quire.errors import LoaderError
@@ -143,15 +144,20 @@ def xml_parser():  # type: ignore[no-untyped-def]
     )
 
 
-def scan_zip_xml(path: Path, *, doctype_allowed: bool = False) -> None:
+def scan_zip_xml(path: Path, label: str, *, doctype_allowed: bool = False) -> None:
     """Check the prolog of every XML part of a (directory-checked) zip before a library opens it."""
-    with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            name = info.filename.lower()
-            if not name.endswith((".xml", ".rels", ".opf", ".ncx", ".xhtml", ".htm", ".html")):
-                continue
-            with archive.open(info) as handle:
-                head = handle.read(64 * 1024)
-            root = _root_start(head)
-            prolog = head if root < 0 else head[:root]
-            check_xml_prolog(path, info.filename, prolog, doctype_allowed=doctype_allowed)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename.lower()
+                if not name.endswith((".xml", ".rels", ".opf", ".ncx", ".xhtml", ".htm", ".html")):
+                    continue
+                with archive.open(info) as handle:
+                    head = handle.read(64 * 1024)
+                root = _root_start(head)
+                prolog = head if root < 0 else head[:root]
+                check_xml_prolog(path, info.filename, prolog, doctype_allowed=doctype_allowed)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise LoaderError(path, f"damaged {label} ({brief(exc)})") from None
+    except NotImplementedError as exc:  # a compression method Python does not read
+        raise LoaderError(path, f"unsupported kind of zip archive ({brief(exc)})") from None

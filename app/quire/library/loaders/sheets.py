@@ -33,7 +33,7 @@ def load_xlsx(path: Path) -> LoadedDocument:
     if not zipfile.is_zipfile(path):
         raise LoaderError(path, "not a valid .xlsx (not a zip archive)")
     check_zip(path, ".xlsx", "workbook")
-    scan_zip_xml(path)
+    scan_zip_xml(path, ".xlsx")
     import openpyxl  # lazy: openpyxl takes 200 ms to import
 
     try:
