@@ -12,7 +12,7 @@ from quire.library.samples import make_scanned_pdf, make_xlsx
 def _source(hit: Any, n: int = 1) -> Any:
     from quire.gui.history import Source
 
-    return Source(n, hit.path, hit.page, hit.slide, hit.heading, hit.text, True, hit.location)
+    return Source(n, hit.path, hit.page, hit.slide, hit.heading, hit.text, True, location=hit.location)
 
 
 def test_sheet_and_ocr_citations_open_where_they_point(

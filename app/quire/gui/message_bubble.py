@@ -343,7 +343,7 @@ class AnswerRun:
             self.message.quick = quick.text
             quoted = {s.n: s.text for s in reversed(quick.sentences)}
             self.message.sources = [
-                Source(n, h.path, h.page, h.slide, h.heading, h.text, n in quoted, quoted.get(n))
+                Source(n, h.path, h.page, h.slide, h.heading, h.text, n in quoted, quoted.get(n), h.location)
                 for n, h in enumerate(stream.hits, start=1)
             ]
             self.bubble.show_quick(self.message.quick)

@@ -153,6 +153,8 @@ class TextSourceViewer(QDialog):
             self.setWindowTitle(f"{name}" + (f", {where}" if where else "") + " — Quire")
             self.heading.setText(f"{source.path}" + (f" · {where}" if where else ""))
             self.text.setPlainText(source.text or "(this passage is not in the library any more)")
+            if source.quoted:
+                self.highlight(source.quoted, QColor(255, 170, 0, 150))
             return True
         self.setWindowTitle(f"{name} — Quire")
         self.heading.setText(f"{source.path}" + (f" · {source.heading}" if source.heading else ""))
