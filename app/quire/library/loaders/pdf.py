@@ -63,10 +63,11 @@ def load_pdf(path: Path, options: ReadOptions) -> LoadedDocument:
         # A scan: no text layer, or one with a stamped page number over a page image
         if not text or (len(text) < OCR_BELOW_CHARS and _has_image(reader.pages[number - 1])):
             bare.append(number)
+    unreadable = list(warnings)  # pages the parser failed on (OCR adds notes of its own below)
     if bare and options.ocr:
         sections = _with_ocr(path, sections, bare, options, warnings)
-    if not sections and warnings:
-        raise LoaderError(path, f"damaged PDF: no page could be read ({warnings[0]})")
+    if not sections and unreadable:
+        raise LoaderError(path, f"damaged PDF: no page could be read ({unreadable[0]})")
     if not sections:
         if not options.ocr:
             raise LoaderError(path, "no extractable text (scanned PDF?); OCR is turned off (ocr.enabled)")
