@@ -29,8 +29,15 @@ _KIND_WORDS = {
     "slides": re.compile(r"(?i)\b(deck|slides?|presentation|pptx)\b"),
     "pdf": re.compile(r"(?i)\b(pdf|paper|report|handbook|article)\b"),
     "note": re.compile(r"(?i)\b(note|notes|markdown|memo)\b"),
+    "sheet": re.compile(r"(?i)\b(spreadsheets?|sheets?|workbook|xlsx|csv)\b"),
+    "document": re.compile(r"(?i)\b(word (document|file)|docx|minutes)\b"),
+    "web": re.compile(r"(?i)\b(web ?page|html|saved page)\b"),
+    "ebook": re.compile(r"(?i)\b(e-?book|epub|book)\b"),
 }
-_THIS = re.compile(r"(?i)\b(this|that|the) (deck|presentation|document|doc|file|pdf|paper|report|note)\b")
+_THIS = re.compile(
+    r"(?i)\b(this|that|the) (deck|presentation|document|doc|file|pdf|paper|report|note|spreadsheet|sheet|"
+    r"book|page)\b"
+)
 
 
 @dataclass(frozen=True)

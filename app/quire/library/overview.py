@@ -19,7 +19,7 @@ OPENING_CHARS = 320
 @dataclass(frozen=True)
 class Overview:
     path: str
-    kind: str  # pdf | slides | note (FileRecord.kind)
+    kind: str  # FileRecord.kind: pdf | slides | note | document | sheet | web | ebook | image
     title: str
     headings: list[str]
     opening: str
