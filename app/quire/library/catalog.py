@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from quire.library.catalog_dates import DateColumns, add_date_columns
 from quire.library.chunking import Chunk
 
 SCHEMA_VERSION = 1
@@ -80,6 +81,9 @@ class FileRecord:
     chunks: int
     error: str | None
     updated_at: float
+    doc_date: str | None = None  # YYYY-MM-DD (see library/dates.py)
+    date_source: str | None = None
+    date_sha: str | None = None  # the version the date was read from
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class Holding:
 _NONE = Holding("", "")
 
 
-class Catalog:
+class Catalog(DateColumns):
     """One SQLite file. Each thread gets its own connection (WAL: the chat reads while an import
     writes, and never sees a half-written file); writes in this process are serialised."""
 
@@ -110,6 +114,7 @@ class Catalog:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.executescript(_SCHEMA)
                 _add_missing_columns(self._db)
+                add_date_columns(self._db)  # document dates (catalog_dates.py): additive
                 self._db.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )

@@ -147,7 +147,9 @@ def _push_file(
         if embed is None:
             raise StoreError(f"{record.path}: its vectors are missing from the local store; import it again")
         vectors = embed([c.embed_text for c in chunks])
-    document = StoredDocument(record.path, record.sha256, record.kind, record.size, record.pages)
+    document = StoredDocument(
+        record.path, record.sha256, record.kind, record.size, record.pages, date=record.doc_date
+    )
     remote.put_file(document, chunks, vectors)
     catalog.record_holding(REMOTE, record.path, record.sha256)
     return "pushed"

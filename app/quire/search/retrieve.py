@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from quire.library.catalog import Catalog
 from quire.search.embedder import Embedder
+from quire.search.filters import ResolvedFilter
 from quire.search.stores.base import VectorStore
 
 RRF_K = 60  # the usual constant from Cormack et al.; damps the weight of the very top ranks
@@ -22,6 +23,7 @@ class Hit:
     heading: str | None = None
     chunk_id: str = ""
     location: str | None = None
+    date: str | None = None  # the document's date, YYYY-MM-DD (library/dates.py)
 
     @property
     def where(self) -> str:
@@ -56,18 +58,26 @@ def hybrid_search(
     k: int,
     candidates: int = 40,
     query_vector: Any = None,
+    within: ResolvedFilter | None = None,
 ) -> list[Hit]:
-    if not query.strip():
+    """The k best chunks for `query`; `within` (a date range or scope) limits both halves."""
+    if not query.strip() or (within is not None and not within.paths):
         return []
     vector = embedder.encode([query])[0] if query_vector is None else query_vector
-    by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates)]
-    by_words = catalog.full_text_search(query, candidates)
+    if within is None:
+        by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates)]
+        by_words = catalog.full_text_search(query, candidates)
+    else:
+        by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates, within.vector)]
+        by_words = catalog.full_text_search_where(query, candidates, within.where, within.params)
     fused = reciprocal_rank_fusion([by_vector, by_words])
     chunks = catalog.chunks_by_id(chunk_id for chunk_id, _ in fused[: k * 3])
     hits = []
     for chunk_id, score in fused:
         chunk = chunks.get(chunk_id)
         if chunk is None:  # a vector whose file was removed or is being re-indexed
+            continue
+        if within is not None and chunk.path not in within.paths:  # a store's stale date: the catalog rules
             continue
         hits.append(
             Hit(
@@ -83,4 +93,5 @@ def hybrid_search(
         )
         if len(hits) == k:
             break
-    return hits
+    dates = catalog.dates_of(hit.path for hit in hits)
+    return [replace(hit, date=dates.get(hit.path)) for hit in hits]

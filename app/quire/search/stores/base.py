@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from quire.library.chunking import Chunk
+    from quire.search.filters import VectorFilter
 
 
 class EmbedderMismatch(StoreError):
@@ -33,11 +34,18 @@ class VectorStore(Protocol):
     def delete_path(self, path: str) -> None:
         """Drop every vector that came from this file."""
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The k nearest chunk ids with cosine similarity, best first."""
+    def query(self, vector: np.ndarray, k: int, where: VectorFilter | None = None) -> list[tuple[str, float]]:
+        """The k nearest chunk ids with cosine similarity, best first (only chunks `where` keeps)."""
 
     def count(self) -> int:
         """How many vectors the store holds."""
+
+
+class DatedStore(VectorStore, Protocol):
+    """A store whose chunks can carry their document's date, so `where` can filter on it."""
+
+    def set_dates(self, ids: list[str], dates: list[int]) -> None:
+        """Record each chunk's document date (YYYYMMDD)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class StoredDocument:
     kind: str = "other"
     size: int = 0
     pages: int = 0
+    date: str | None = None  # the document date, YYYY-MM-DD (library/dates.py)
 
 
 @dataclass(frozen=True)

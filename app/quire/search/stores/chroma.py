@@ -15,6 +15,8 @@ from quire.search.stores.base import EmbedderMismatch, StoredDocument, StoredFil
 if TYPE_CHECKING:
     import numpy as np
 
+    from quire.search.filters import VectorFilter
+
 COLLECTION = "quire-chunks"
 
 
@@ -89,16 +91,26 @@ class ChromaStore:
         self._writable()
         self._collection.delete(where={"path": path})
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+    def query(self, vector: np.ndarray, k: int, where: VectorFilter | None = None) -> list[tuple[str, float]]:
         # No count() first: Chroma returns what it has when asked for more, and counting cost
         # ~10 ms per search at 100k chunks.
-        result = self._collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        condition = where.chroma_where() if where is not None else None
+        result = self._collection.query(
+            query_embeddings=[vector], n_results=k, include=["distances"], where=condition
+        )
         ids = result["ids"][0]
         distances = (result["distances"] or [[]])[0]
         return [(chunk_id, 1.0 - float(dist)) for chunk_id, dist in zip(ids, distances, strict=True)]
 
     def count(self) -> int:
         return self._collection.count()
+
+    def set_dates(self, ids: list[str], dates: list[int]) -> None:
+        """Give chunks their document's date (YYYYMMDD) for date `where`s; other metadata is kept."""
+        self._writable()
+        for start in range(0, len(ids), self._batch):
+            end = start + self._batch
+            self._collection.update(ids=ids[start:end], metadatas=[{"date": d} for d in dates[start:end]])
 
     def ids(self) -> set[str]:
         """Every chunk id the store holds (for reconciling it with the catalog)."""
@@ -131,6 +143,8 @@ class ChromaStore:
         self.delete_path(document.path)  # (refused first when the data dir takes no writes)
         doc = {"sha256": document.sha256, "kind": document.kind, "size": document.size}
         doc["pages"] = document.pages
+        if document.date:  # the date filter's `where` (search/filters.py)
+            doc["date"] = int(document.date.replace("-", ""))
         for start in range(0, len(chunks), self._batch):
             batch = chunks[start : start + self._batch]
             metadatas = []

@@ -37,6 +37,8 @@ from quire.search.stores.oracle_sql import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from quire.search.filters import VectorFilter
+
 __all__ = ["OracleConfig", "OracleStore"]
 
 log = logging.getLogger(__name__)
@@ -196,23 +198,33 @@ class OracleStore:
             f"removing {path}", lambda cursor: cursor.execute(self.sql.delete_document(), doc_id=doc_id(path))
         )
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+    def query(self, vector: np.ndarray, k: int, where: VectorFilter | None = None) -> list[tuple[str, float]]:
+        clause, binds = self.sql.filter_clause(where) if where is not None else ("", {})
         with self._session("searching") as conn:
-            rows = conn.cursor().execute(self.sql.nearest(), q=vector_bind(vector), k=k).fetchall()
+            cursor = conn.cursor()
+            rows = cursor.execute(self.sql.nearest(clause), q=vector_bind(vector), k=k, **binds).fetchall()
         return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows]
+
+    def dates_complete(self) -> bool:
+        """Whether every document row carries its date (rows pushed before dates existed do not:
+        a date filter then names the files instead, see search/filters.py)."""
+        with self._session("counting undated documents") as conn:
+            return int(conn.cursor().execute(self.sql.undated_documents()).fetchone()[0]) == 0
 
     def count(self) -> int:
         with self._session("counting chunks") as conn:
             return int(conn.cursor().execute(self.sql.count()).fetchone()[0])
 
-    def text_search(self, query: str, k: int) -> list[str]:
+    def text_search(self, query: str, k: int, where: VectorFilter | None = None) -> list[str]:
         """Chunk ids ranked by Oracle Text; [] when there is no working Oracle Text index."""
         text = oracle_text_query(query)
         if not text or not self.has_text_index:
             return []
+        clause, binds = self.sql.filter_clause(where) if where is not None else ("", {})
         try:
             with self._session("searching text", explained=False) as conn:
-                return [row[0] for row in conn.cursor().execute(self.sql.text_search(), q=text, k=k)]
+                rows = conn.cursor().execute(self.sql.text_search(clause), q=text, k=k, **binds)
+                return [row[0] for row in rows]
         except self._oracledb.Error as exc:
             if not text_index_unusable(exc):
                 raise explain(exc, self.config.dsn, self.config.user, "searching text") from exc

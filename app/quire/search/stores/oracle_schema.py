@@ -67,6 +67,12 @@ class Schema:
         for name, ddl in self.sql.create_tables():
             if name not in tables:
                 self.ddl(cursor, ddl, f"creating table {name}")
+        if self.sql.documents in tables:  # made before document dates: add the column (NULL until pushed)
+            columns = cursor.execute(
+                "SELECT column_name FROM user_tab_columns WHERE table_name = :t", t=self.sql.documents
+            )
+            if "DOC_DATE" not in {row[0] for row in columns}:
+                self.ddl(cursor, self.sql.add_date_column(), f"adding doc_date to {self.sql.documents}")
         meta = self.read_meta(cursor)
         if not meta:
             try:

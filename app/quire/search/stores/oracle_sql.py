@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from quire.library.chunking import Chunk
+    from quire.search.filters import VectorFilter
     from quire.search.stores.base import StoredDocument
 
 SCHEMA_VERSION = 1
@@ -90,7 +91,8 @@ class OracleSql:
     kind VARCHAR2(16) DEFAULT 'other' NOT NULL,
     size_bytes NUMBER(19) DEFAULT 0 NOT NULL,
     pages NUMBER(10) DEFAULT 0 NOT NULL,
-    updated_at TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL)""",
+    updated_at TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL,
+    doc_date NUMBER(8))""",
             ),
             (
                 self.chunks,
@@ -166,11 +168,13 @@ class OracleSql:
     def merge_document(self) -> str:
         return (
             f"MERGE INTO {self.documents} d USING (SELECT :doc_id AS doc_id, :path AS path, "
-            ":sha256 AS sha256, :kind AS kind, :size_bytes AS size_bytes, :pages AS pages FROM dual) s "
+            ":sha256 AS sha256, :kind AS kind, :size_bytes AS size_bytes, :pages AS pages, "
+            ":doc_date AS doc_date FROM dual) s "
             "ON (d.doc_id = s.doc_id) WHEN MATCHED THEN UPDATE SET d.sha256 = s.sha256, "
-            "d.kind = s.kind, d.size_bytes = s.size_bytes, d.pages = s.pages, d.updated_at = SYSTIMESTAMP "
-            "WHEN NOT MATCHED THEN INSERT (doc_id, path, sha256, kind, size_bytes, pages) "
-            "VALUES (s.doc_id, s.path, s.sha256, s.kind, s.size_bytes, s.pages)"
+            "d.kind = s.kind, d.size_bytes = s.size_bytes, d.pages = s.pages, d.doc_date = s.doc_date, "
+            "d.updated_at = SYSTIMESTAMP "
+            "WHEN NOT MATCHED THEN INSERT (doc_id, path, sha256, kind, size_bytes, pages, doc_date) "
+            "VALUES (s.doc_id, s.path, s.sha256, s.kind, s.size_bytes, s.pages, s.doc_date)"
         )
 
     def ensure_document(self) -> str:
@@ -199,18 +203,62 @@ class OracleSql:
     def delete_chunks(self) -> str:
         return f"DELETE FROM {self.chunks} WHERE doc_id = :doc_id"
 
-    def nearest(self) -> str:
+    def nearest(self, where: str = "") -> str:
         # The ORDER BY must be the VECTOR_DISTANCE expression itself for the vector index to serve it.
+        if where:  # a date/scope filter (filter_clause): the documents table joined
+            return (
+                f"SELECT c.id, VECTOR_DISTANCE(c.embedding, :q, COSINE) FROM {self.chunks} c "
+                f"JOIN {self.documents} d ON d.doc_id = c.doc_id WHERE {where} "
+                "ORDER BY VECTOR_DISTANCE(c.embedding, :q, COSINE) FETCH APPROX FIRST :k ROWS ONLY"
+            )
         return (
             f"SELECT id, VECTOR_DISTANCE(embedding, :q, COSINE) FROM {self.chunks} "
             "ORDER BY VECTOR_DISTANCE(embedding, :q, COSINE) FETCH APPROX FIRST :k ROWS ONLY"
         )
 
-    def text_search(self) -> str:
+    def text_search(self, where: str = "") -> str:
+        if where:
+            return (
+                f"SELECT c.id FROM {self.chunks} c JOIN {self.documents} d ON d.doc_id = c.doc_id "
+                f"WHERE CONTAINS(c.text, :q, 1) > 0 AND {where} "
+                "ORDER BY SCORE(1) DESC, c.id FETCH FIRST :k ROWS ONLY"
+            )
         return (
             f"SELECT id FROM {self.chunks} WHERE CONTAINS(text, :q, 1) > 0 "
             "ORDER BY SCORE(1) DESC, id FETCH FIRST :k ROWS ONLY"
         )
+
+    # Dates (document date as NUMBER(8) YYYYMMDD on the documents row) -------------------------
+
+    def add_date_column(self) -> str:
+        """For tables made before document dates: the column is added, NULL until pushed again."""
+        return f"ALTER TABLE {self.documents} ADD (doc_date NUMBER(8))"
+
+    def undated_documents(self) -> str:
+        return f"SELECT count(*) FROM {self.documents} WHERE doc_date IS NULL AND sha256 IS NOT NULL"
+
+    def filter_clause(self, where: VectorFilter) -> tuple[str, dict[str, Any]]:
+        """The SQL condition (over c = chunks, d = documents) and binds for a VectorFilter."""
+        clauses: list[str] = []
+        binds: dict[str, Any] = {}
+        if where.date_from is not None:
+            clauses.append("d.doc_date >= :date_from")
+            binds["date_from"] = where.date_from
+        if where.date_to is not None:
+            clauses.append("d.doc_date <= :date_to")
+            binds["date_to"] = where.date_to
+        if where.paths is not None:
+            ids = [doc_id(p) for p in dict.fromkeys(where.paths)]
+            if not ids:
+                clauses.append("1 = 0")
+            lists = []
+            for start in range(0, len(ids), 1000):  # Oracle takes at most 1,000 values per IN list
+                names = [f"doc{n}" for n in range(start, min(start + 1000, len(ids)))]
+                binds.update({name: ids[int(name[3:])] for name in names})
+                lists.append("c.doc_id IN (" + ", ".join(f":{name}" for name in names) + ")")
+            if lists:
+                clauses.append(lists[0] if len(lists) == 1 else "(" + " OR ".join(lists) + ")")
+        return " AND ".join(clauses), binds
 
     def count(self) -> str:
         return f"SELECT count(*) FROM {self.chunks}"
@@ -241,6 +289,7 @@ def document_binds(document: StoredDocument) -> dict[str, Any]:
         "kind": document.kind,
         "size_bytes": document.size,
         "pages": document.pages,
+        "doc_date": int(document.date.replace("-", "")) if document.date else None,
     }
 
 
