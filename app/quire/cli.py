@@ -17,6 +17,7 @@ from quire import __version__
 from quire.bench import SECTIONS
 from quire.cli_models import add_parser as add_models_parser
 from quire.cli_models import cmd_models
+from quire.cli_chats import add_chat_option, add_chats_parser, add_filter_options, cmd_chats
 from quire.errors import QuireError
 from quire.terminal import ProgressBar, clear_line, fmt, print_json, print_skipped, sync_line
 
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="find passages (vector + full-text)")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=None, help="number of hits (default: retrieval.k)")
+    add_filter_options(search)
     search.add_argument("--json", action="store_true")
 
     ask = sub.add_parser("ask", help="answer a question from the library, with sources")
@@ -85,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--adapter", metavar="FILE[:SCALE]", default=None, help="a LoRA adapter (GGUF) for the local model"
     )
+    add_chat_option(ask)
+    add_filter_options(ask)
     ask.add_argument("--json", action="store_true")
+    add_chats_parser(sub)
 
     status = sub.add_parser("status", help="library counts, store, provider health")
     status.add_argument("--json", action="store_true")
@@ -223,29 +228,53 @@ def cmd_ingest(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Any) -> int:
+    from quire.cli_chats import explicit_filter, search_extras
     from quire.core import Quire
 
     started = time.perf_counter()
-    hits = Quire(settings).search(args.query, args.k)
+    quire, limits = Quire(settings), explicit_filter(args)
+    hits = quire.search(args.query, args.k, filter=limits)
     seconds = round(time.perf_counter() - started, 4)
+    extras = search_extras(quire, limits)
     if args.json:
-        print_json({"hits": [asdict(h) for h in hits], "seconds": seconds})
+        print_json({"hits": [asdict(h) for h in hits], **extras, "seconds": seconds})
         return 0
+    if extras["filter"]:
+        print(f"({extras['filter']['label']})")
     if not hits:
         print("no matches (is the library empty? try `quire status`)")
     for n, hit in enumerate(hits, start=1):
         where = f" {hit.where}" if hit.where else ""
-        print(f"[{n}] {hit.path}{where}  (score {hit.score:.4f})")
+        dated = f"  {hit.date}" if hit.date else ""
+        print(f"[{n}] {hit.path}{where}{dated}  (score {hit.score:.4f})")
         snippet = " ".join(hit.text.split())
         print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
     return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
+    from quire.cli_chats import ask_extras, explicit_filter, progress_line, record_turns
     from quire.core import Quire
 
-    stream = Quire(settings).ask(args.question, args.provider, args.k, args.model, adapter=args.adapter)
-    quick = stream.quick
+    quire = Quire(settings)
+    chat = args.chat if args.chat is not None else quire.chats.create()
+    if args.chat is not None:
+        quire.chats.get(chat)  # an unknown chat is an error before any work
+    progress = progress_line if sys.stderr.isatty() and not args.json else None
+    stream = quire.ask(
+        args.question,
+        args.provider,
+        args.k,
+        args.model,
+        adapter=args.adapter,
+        chat=chat,
+        filter=explicit_filter(args),
+        progress=progress,
+    )
+    within = getattr(stream, "within", None)
+    if within is not None and not args.json:
+        print(f"({within.describe()})")
+    quick = getattr(stream, "quick", None)  # a set answer or a notice has none
     if not args.json and quick is not None and stream.hits:
         said = quick.text if quick.sentences else "nothing answers this directly."
         lead = "\n" if "\n" in said else " "  # a list of documents starts on a line of its own
@@ -256,10 +285,12 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
     answer = stream.result()
+    record_turns(quire, chat, args.question, stream, answer)
     if args.json:
-        print_json(answer_json(answer, stream.timings))
+        print_json({**answer_json(answer, getattr(stream, "timings", {})), **ask_extras(stream)})
     else:
         print_answer_end(answer, stream.fallback_reason)
+        print(f"(chat {chat}: follow up with `quire ask --chat {chat} …`)")
     return 1 if answer.error and not answer.partial else 0
 
 
@@ -501,4 +532,5 @@ COMMANDS = {
     "metrics": cmd_metrics,
     "bench": cmd_bench,
     "models": cmd_models,
+    "chats": cmd_chats,
 }

@@ -71,6 +71,8 @@ DEFAULTS: dict[str, Any] = {
     "oracle.vector_index": "auto",  # auto (HNSW, else IVF with the reason) | hnsw | ivf
     "models.catalog_url": "",  # `quire models catalog --refresh` fetches a newer list here; "" = bundled
     "models.hub_endpoint": "",  # a Hugging Face Hub mirror; "" = $HF_ENDPOINT, else the public Hub
+    "collection.max_documents": 25,  # most documents one set question ("summarize…") reads
+    "collection.time_budget_s": 240.0,  # notes past this are the documents' openings (the answer says so)
     "logging.level": "INFO",  # DEBUG | INFO | WARNING | ERROR, for logs/quire.log
     "logging.prompts": False,  # true = questions, prompts and answer text may appear in the log
 }
@@ -178,6 +180,10 @@ class Settings:
     @property
     def catalog_path(self) -> Path:
         return self.home / "catalog.sqlite3"
+
+    @property
+    def chats_path(self) -> Path:
+        return self.home / "chats.sqlite3"
 
     @property
     def metrics_path(self) -> Path:

@@ -25,9 +25,14 @@ from quire.search.retrieve import Hit, hybrid_search
 from quire.search.stores.base import VectorStore
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from quire.chat.chats import ChatStore
+    from quire.chat.query import QueryFilter
     from quire.library.folders import FolderChanges
     from quire.library.overview import Overviews
     from quire.library.sync import SyncProgress, SyncSummary
+    from quire.search.filters import ResolvedFilter
     from quire.search.stores import StoreChoice
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,7 @@ class Quire:
         self._metrics: MetricsLog | None = None
         self._overviews: Overviews | None = None
         self._recorders: weakref.WeakKeyDictionary[AnswerStream, Any] = weakref.WeakKeyDictionary()
+        self._chats: ChatStore | None = None
 
     @property
     def store(self) -> VectorStore:
@@ -166,6 +172,7 @@ class Quire:
             self._reconcile()
             pending = [Path(p) for p in self.catalog.pending_imports() if Path(p) not in wanted]
             summary = self._ingestor().run(wanted + pending, progress, cancel, retry_failed=bool(paths))
+            self.date_library()
         self._push_if_online()
         return replace(summary, failed=[*summary.failed, *missing]) if missing else summary
 
@@ -253,7 +260,9 @@ class Quire:
             oracle = choice.oracle or open_oracle_store(self.settings, self.embedder.name, self.embedder.dim)
             try:
                 if pull:
-                    return sync.pull(self.catalog, choice.local, oracle, progress, cancel)
+                    pulled = sync.pull(self.catalog, choice.local, oracle, progress, cancel)
+                    self.date_library()
+                    return pulled
                 return sync.push(self.catalog, choice.local, oracle, self._embed_texts, progress, cancel)
             finally:
                 if oracle is not choice.oracle:
@@ -266,7 +275,17 @@ class Quire:
         files, gone = self.catalog.pending_push(REMOTE)
         return len(files) + len(gone)
 
-    def search(self, query: str, k: int | None = None, query_vector: Any = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        query_vector: Any = None,
+        filter: QueryFilter | None = None,  # noqa: A002 (the CLI's and JSON's word)
+        within: ResolvedFilter | None = None,
+    ) -> list[Hit]:
+        """The best passages; `filter` (dates, scope) limits both search halves."""
+        if within is None and filter is not None and filter.active:
+            within = self.resolve_filter(filter)
         return hybrid_search(
             query,
             self.catalog,
@@ -275,6 +294,7 @@ class Quire:
             k or self.settings.get("retrieval.k"),
             self.settings.get("retrieval.candidates"),
             query_vector,
+            within,
         )
 
     def ask(
@@ -284,12 +304,18 @@ class Quire:
         k: int | None = None,
         model: str | None = None,
         adapter: str | None = None,
+        *,
+        chat: int | None = None,
+        filter: QueryFilter | None = None,  # noqa: A002
+        clock: Callable[[], date] | None = None,
+        progress: Callable[[Any], None] | None = None,
     ) -> AnswerStream:
-        """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer.
-        `adapter` is FILE or FILE:SCALE, a LoRA adapter for the local model (quire.models.adapters)."""
-        from quire.chat.documents import asks_about_documents, document_question
-        from quire.chat.grounding import ground, ground_documents
-        from quire.chat.metrics import AnswerRecorder
+        """Answer in the context of `chat` (its recent turns; a follow-up is resolved against it),
+        within `filter` (else the dates and scope the question names): a set question reads every
+        matching document (chat/collection.py), others get passage_answer. The stream has .query,
+        .within and .chat (chat/plan.py). `adapter` is FILE or FILE:SCALE, a LoRA adapter for the
+        local model (quire.models.adapters)."""
+        from quire.chat.plan import plan_answer
         from quire.providers.router import provider_chain
 
         chain = provider_chain(provider or self.settings.get("providers.default"), self.settings, model)
@@ -297,16 +323,41 @@ class Quire:
             from quire.models.adapters import attach
 
             attach(chain, adapter)
+        k = k or self.settings.get("retrieval.k")
+        return plan_answer(  # type: ignore[no-any-return]
+            self, question, chain, k, chat=chat, explicit=filter, clock=clock or self.clock, progress=progress
+        )
+
+    def passage_answer(
+        self,
+        question: str,
+        chain: list[Any],
+        k: int | None = None,
+        search_text: str | None = None,
+        within: ResolvedFilter | None = None,
+        history: list[dict[str, str]] | None = None,
+    ) -> AnswerStream:
+        """Retrieval, the quick answer (ready when this returns) and the stream of the model's answer.
+        `search_text` is what retrieval and the quick answer run on (a follow-up's standalone form).
+        A question about whole documents answers from their overviews (chat/documents.py)."""
+        from quire.chat.documents import asks_about_documents, document_question
+        from quire.chat.grounding import ground, ground_documents
+        from quire.chat.metrics import AnswerRecorder
+
         started = time.perf_counter()
-        vector = self.embedder.encode([question])[0] if question.strip() else None
-        hits = self.search(question, k, vector)
-        # the overviews are read only for a question that may be about whole documents
-        maybe = asks_about_documents(question)
-        about = document_question(question, self.overviews.all(), hits) if maybe else None
+        text = search_text or question
+        vector = self.embedder.encode([text])[0] if text.strip() else None
+        hits = self.search(text, k, vector, within=within)
+        about = None
+        if asks_about_documents(question):  # the overviews are read only for such a question
+            overviews = self.overviews.all()
+            if within is not None:  # about whole documents, within the filter only
+                overviews = [o for o in overviews if o.path in within.paths]
+            about = document_question(question, overviews, hits)
         if about is not None:  # about whole documents: their overviews are the sources
-            grounding = ground_documents(question, about, self.embedder, vector)
+            grounding = ground_documents(text, about, self.embedder, vector)
         else:
-            grounding = ground(question, hits, self.embedder, vector)
+            grounding = ground(text, hits, self.embedder, vector)
         recorder = AnswerRecorder(self.metrics, chain)
         stream = AnswerStream(
             question,
@@ -318,6 +369,7 @@ class Quire:
             evidence=grounding.evidence,
             quick=grounding.quick,
             mode="passages" if about is None else "documents",
+            history=history,
         )
         retrieval = time.perf_counter() - started - grounding.seconds
         stream.timings = {"retrieval_s": retrieval, "quick_s": grounding.seconds}
@@ -347,6 +399,33 @@ class Quire:
         value = float(self.settings.get("providers.temperature"))
         return None if value < 0 else value
 
+    # Dates, filters and chats (issue #14) ------------------------------------------------------
+
+    @property
+    def chats(self) -> ChatStore:
+        if self._chats is None:
+            from quire.chat.chats import ChatStore
+
+            self._chats = ChatStore(self.settings.chats_path)
+        return self._chats
+
+    def date_library(self) -> None:
+        """Date the files that have no date yet (library/dates.py), and give the local store's
+        chunks their dates for date `where`s."""
+        from quire.library.dates import date_store, date_undated
+
+        date_undated(self.catalog)
+        date_store(self.catalog, self.store_choice.local)
+
+    def resolve_filter(self, query_filter: QueryFilter) -> ResolvedFilter:
+        """The filter applied to this library: its files, and how each search half applies it."""
+        from quire.library.dates import date_undated
+        from quire.search.filters import resolve, store_has_dates
+
+        if query_filter.dates is not None and self.catalog.undated():
+            date_undated(self.catalog)  # catalog only: reading never writes the vector store
+        return resolve(query_filter, self.catalog, store_has_dates(self.catalog, self.store_choice))
+
     def status(self, providers: bool = True, consistency: bool = True) -> dict[str, Any]:
         counts = self.catalog.counts()
         report: dict[str, Any] = {
@@ -360,6 +439,7 @@ class Quire:
             "home": str(self.settings.home),
             "pending_imports": self.catalog.pending_imports(),
             "folders": self.catalog.folders(),
+            "dates": self.catalog.date_span(),  # oldest/newest document date, and their sources
         }
         if report["store_mode"] != "chroma" or self.settings.get("oracle.dsn"):
             report.update(self._store_report())

@@ -23,7 +23,7 @@ from quire.chat.prompt import build_messages
 from quire.chat.quick import Evidence, QuickAnswer
 from quire.chat.support import SentenceSupport, SupportCheck, check_support
 from quire.errors import ProviderUnavailable
-from quire.providers.base import Provider
+from quire.providers.base import Message, Provider
 from quire.providers.grounding import Grounding, cite
 from quire.search.retrieve import Hit
 
@@ -93,6 +93,8 @@ class AnswerStream:
         mode: str = "passages",
         profile: AnswerProfile | None = None,
         loop_guard: bool = True,
+        history: list[Message] | None = None,
+        system: str | None = None,
     ) -> None:
         if not providers:
             raise ProviderUnavailable("auto", "no provider is configured")
@@ -117,6 +119,8 @@ class AnswerStream:
         self.fallback_from: str | None = None
         self.fallback_reason: str | None = None
         self.timings: dict[str, float] = {}  # retrieval_s, quick_s: set by whoever prepared the sources
+        self.history = history or []  # the chat's recent turns (chat/chats.py)
+        self.system = system  # other instructions (set questions: chat/collection.py)
 
     def stop(self) -> None:
         """Stop generating; what was written so far is kept."""
@@ -171,7 +175,8 @@ class AnswerStream:
             provider.count_tokens,
             provider.context_tokens,
             profile.max_tokens,
-            system=profile.documents if documents else profile.system,
+            system=self.system or (profile.documents if documents else profile.system),
+            history=self.history,
         )
         self.used_hits = used
         self._watch = Stopwatch()

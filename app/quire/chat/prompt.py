@@ -30,12 +30,17 @@ def build_messages(
     context_tokens: int,
     answer_tokens: int,
     system: str = SYSTEM,
+    history: list[Message] | None = None,
 ) -> tuple[list[Message], list[Hit]]:
-    """The chat messages, and the hits that fit (numbered [1].. in that order)."""
+    """The chat messages, and the hits that fit (numbered [1].. in that order). `history` (the
+    chat's recent turns, oldest first) goes between the sources and the question, newest kept first,
+    within a quarter of the room."""
     budget = context_tokens - answer_tokens - MARGIN_TOKENS
     budget -= count_tokens(system) + count_tokens(question) + 16
     if budget <= 0:
         raise ValueError(f"the question is too long for a {context_tokens}-token context")
+    earlier = recent_turns(history or [], count_tokens, budget // 4)
+    budget -= sum(count_tokens(m["content"]) + 4 for m in earlier)
     blocks: list[str] = []
     used: list[Hit] = []
     for hit in hits:
@@ -52,4 +57,25 @@ def build_messages(
         budget -= cost
     sources = "\n\n".join(blocks) if blocks else "(nothing in the library matches this question)"
     instructions = f"{system}\n\nExcerpts:\n\n{sources}"
-    return [{"role": "system", "content": instructions}, {"role": "user", "content": question}], used
+    messages: list[Message] = [{"role": "system", "content": instructions}, *earlier]
+    return [*messages, {"role": "user", "content": question}], used
+
+
+HISTORY_TURN_CHARS = 800  # an earlier answer is context for a follow-up, not a source: keep it short
+
+
+def recent_turns(history: list[Message], count_tokens: Callable[[str], int], budget: int) -> list[Message]:
+    """The newest turns that fit `budget` tokens, oldest first, starting with a question."""
+    kept: list[Message] = []
+    for message in reversed(history):
+        text = message["content"]
+        if len(text) > HISTORY_TURN_CHARS:
+            text = text[:HISTORY_TURN_CHARS].rsplit(" ", 1)[0] + " …"
+        cost = count_tokens(text) + 4
+        if cost > budget:
+            break
+        kept.insert(0, {"role": message["role"], "content": text})
+        budget -= cost
+    while kept and kept[0]["role"] != "user":
+        kept.pop(0)
+    return kept

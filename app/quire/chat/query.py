@@ -60,9 +60,11 @@ class Query:
 _I = re.IGNORECASE
 _SET = re.compile(
     r"\b(summari[sz]e|summary|summaries|overview|recap|digest|roundup|"
-    r"what (?:was|were|got|has been|have been|did we) (?:decided|agreed|discussed|covered|decide|agree|discuss)|"
+    r"what (?:was|were|got|has been|have been|did we) "
+    r"(?:decided|agreed|discussed|covered|decide|agree|discuss)|"
     r"decisions|action items|takeaways|highlights|key points|main points|"
-    r"list (?:the|all|every|my|our)|across|each of|all (?:my|the|of the|our) \w+|these \w+s\b|those \w+s\b|compare)",
+    r"list (?:the|all|every|my|our)|across|each of|all (?:my|the|of the|our) \w+|"
+    r"these \w+s\b|those \w+s\b|compare)",
     _I,
 )
 _SUBJECT = re.compile(
@@ -70,15 +72,35 @@ _SUBJECT = re.compile(
     r"note|deck|presentation|slide|document|email|memo|session|sync|one-on-one|1:1)s?\b",
     _I,
 )
+_WITHIN = r"\b(?:in|from|across|among|of) (?:all )?"
 _KINDS = [
-    (re.compile(r"\b(?:in|from|across|among|of) (?:all )?(?:my|the|our) (?:slides?|slide decks?|decks?|presentations?|powerpoints?|pptx files?)\b", _I), "slides"),
-    (re.compile(r"\b(?:in|from|across|among|of) (?:all )?(?:my|the|our) (?:pdfs?|pdf files?)\b", _I), "pdf"),
-    (re.compile(r"\b(?:in|from|across|among|of) (?:all )?(?:my|our) (?:notes|markdown notes|text notes|text files)\b", _I), "note"),
-]  # fmt: skip
+    (
+        re.compile(
+            _WITHIN + r"(?:my|the|our) "
+            r"(?:slides?|slide decks?|decks?|presentations?|powerpoints?|pptx files?)\b",
+            _I,
+        ),
+        "slides",
+    ),
+    (re.compile(_WITHIN + r"(?:my|the|our) (?:pdfs?|pdf files?)\b", _I), "pdf"),
+    (re.compile(_WITHIN + r"(?:my|our) (?:notes|markdown notes|text notes|text files)\b", _I), "note"),
+]
+_Q = "[\"“']?"
+_QE = "[\"”']?"
 _FOLDER = [
-    re.compile(r"\b(?:in|from|under|inside) (?:the |my |our )?[\"“']?(?P<name>[\w][\w .&-]{0,40}?)[\"”']? (?:folder|directory)\b", _I),
-    re.compile(r"\b(?:in|from|under|inside) (?:the )?(?:folder|directory) [\"“']?(?P<name>[\w][\w.&-]{0,40})[\"”']?", _I),
-    re.compile(r"\b(?:the|my|our) [\"“']?(?P<name>[\w][\w.&-]{0,40})[\"”']? (?:folder|directory)\b", _I),
+    re.compile(
+        r"\b(?:in|from|under|inside) (?:the |my |our )?" + _Q + r"(?P<name>[\w][\w .&-]{0,40}?)" + _QE
+        + r" (?:folder|directory)\b",
+        _I,
+    ),
+    re.compile(
+        r"\b(?:in|from|under|inside) (?:the )?(?:folder|directory) " + _Q
+        + r"(?P<name>[\w][\w.&-]{0,40})" + _QE,
+        _I,
+    ),
+    re.compile(
+        r"\b(?:the|my|our) " + _Q + r"(?P<name>[\w][\w.&-]{0,40})" + _QE + r" (?:folder|directory)\b", _I
+    ),
 ]  # fmt: skip
 _EXT = r"\.(?:pdf|pptx|md|markdown|txt)"
 _FILE = re.compile(
@@ -87,23 +109,28 @@ _FILE = re.compile(
     _I,
 )
 _THAT_DOCUMENT = re.compile(
-    r"\b(?:that|this|the same|the previous|the last) (?:deck|presentation|slides|document|doc|file|pdf|report|note|paper|one)\b",
+    r"\b(?:that|this|the same|the previous|the last) "
+    r"(?:deck|presentation|slides|document|doc|file|pdf|report|note|paper|one)\b",
     _I,
 )
 _CLEAR_TIME = re.compile(r"\b(?:any ?time|at any time|all dates|whenever|ever)\b", _I)
-_CLEAR_SCOPE = re.compile(r"\b(?:anywhere|in (?:the )?whole library|in all (?:my )?documents|everywhere)\b", _I)
+_CLEAR_SCOPE = re.compile(
+    r"\b(?:anywhere|in (?:the )?whole library|in all (?:my )?documents|everywhere)\b", _I
+)
 _FOLLOW_START = re.compile(
     r"^\s*(?:and|also|but|so|then|what about|how about|and what about|same for|ok(?:ay)?|now|and also)\b", _I
 )
-_PRONOUN = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|those|these|there|he|she|him|her|ones?)\b", _I)
-_STOP = set(
-    """a an the and or but so then also what which who whom whose when where why how is are was were be been
-    being do does did done have has had of in on at to for from by with about as into than that this these those
-    it its it's they them their there he she him her we us our you your i me my can could would should will shall
-    may might must please tell give show list summarise summarize explain describe find any some all each every
-    one ones more most other same such only own just very too ok okay now again last next
-    """.split()
-)  # fmt: skip
+_PRONOUN = re.compile(
+    r"\b(?:it|its|it's|that|this|they|them|their|those|these|there|he|she|him|her|ones?)\b", _I
+)
+_STOP = frozenset(
+    """a an the and or but so then also what which who whom whose when where why how is are was were be
+    been being do does did done have has had of in on at to for from by with about as into than that this
+    these those it its it's they them their there he she him her we us our you your i me my can could
+    would should will shall may might must please tell give show list summarise summarize explain
+    describe find any some all each every one ones more most other same such only own just very too ok
+    okay now again last next""".split()  # noqa: SIM905 (a word list reads better as words)
+)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -118,7 +145,9 @@ def _tidy(text: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[\w'’-]+", text.lower()) if w not in _STOP and not w.isdigit() and len(w) > 1]
+    return [
+        w for w in re.findall(r"[\w'’-]+", text.lower()) if w not in _STOP and not w.isdigit() and len(w) > 1
+    ]
 
 
 def parse_filter(text: str, clock_today: dt.date, bare_year: bool = False) -> tuple[QueryFilter, str]:
@@ -126,10 +155,10 @@ def parse_filter(text: str, clock_today: dt.date, bare_year: bool = False) -> tu
     rest = text
     said: list[str] = []
     files: list[str] = []
-    for match in list(_FILE.finditer(rest))[::-1]:  # first: a file's name may hold a date ("Q3 review.pdf")
-        files.insert(0, (match.group("quoted") or match.group("name")).strip())
-        said.insert(0, match.group(0).strip())
-        rest = _cut(rest, match.start(), match.end())
+    for named in list(_FILE.finditer(rest))[::-1]:  # first: a file's name may hold a date ("Q3 review.pdf")
+        files.insert(0, (named.group("quoted") or named.group("name")).strip())
+        said.insert(0, named.group(0).strip())
+        rest = _cut(rest, named.start(), named.end())
     kinds: list[str] = []
     for pattern, kind in _KINDS:
         match = pattern.search(rest)
@@ -197,7 +226,7 @@ def resolve_follow_up(text: str, prior: PriorTurn) -> str:
         return prior.standalone
     pronoun = re.search(r"\b(?:it|they|them|that|this|those|these)\b", text, _I)
     if pronoun and not _THAT_DOCUMENT.search(text):
-        return _tidy(f"{text[: pronoun.start()]}the {subject}{text[pronoun.end():]}")
+        return _tidy(f"{text[: pronoun.start()]}the {subject}{text[pronoun.end() :]}")
     return _tidy(f"{text.rstrip('?.! ')} ({subject})") + ("?" if text.rstrip().endswith("?") else "")
 
 
@@ -220,7 +249,9 @@ def understand(
     if follow_up and prior is not None:
         query_filter = _merge(parsed, prior.filter, question)
         if _THAT_DOCUMENT.search(question) and prior.documents and parsed.scope.empty:
-            query_filter = replace(query_filter, scope=Scope(files=prior.documents[:1], phrase="that document"))
+            query_filter = replace(
+                query_filter, scope=Scope(files=prior.documents[:1], phrase="that document")
+            )
         standalone = resolve_follow_up(rest, prior)
         rewritten_by = "rules"
         if rewrite is not None:
@@ -252,7 +283,9 @@ def explicit_filter(
     if since:
         found = parse_point(since, day)
         if found is None:
-            raise QuireError(f"--since {since!r}: not a date Quire can read (try 2021-10-01 or 'last monday')")
+            raise QuireError(
+                f"--since {since!r}: not a date Quire can read (try 2021-10-01 or 'last monday')"
+            )
         start = found.start
     if until:
         found = parse_point(until, day)
@@ -278,7 +311,9 @@ def explicit_filter(
             files.append(item)
         else:
             folders.append(item)
-    dates = DateRange(start, end, " ".join(p for p in (since and f"since {since}", until and f"until {until}") if p))
+    dates = DateRange(
+        start, end, " ".join(p for p in (since and f"since {since}", until and f"until {until}") if p)
+    )
     scope = Scope(tuple(kinds), tuple(folders), tuple(files), " ".join(within or []))
     return QueryFilter(dates if (start or end) else None, scope, explicit=True)
 
@@ -305,5 +340,10 @@ def filter_from_json(data: dict[str, Any] | None) -> QueryFilter:
     scope = Scope()
     if data.get("scope"):
         s = data["scope"]
-        scope = Scope(tuple(s.get("kinds", ())), tuple(s.get("folders", ())), tuple(s.get("files", ())), s.get("phrase", ""))
+        scope = Scope(
+            tuple(s.get("kinds", ())),
+            tuple(s.get("folders", ())),
+            tuple(s.get("files", ())),
+            s.get("phrase", ""),
+        )
     return QueryFilter(dates, scope, data.get("subject", ""))

@@ -67,8 +67,15 @@ def _phrases() -> list[tuple[re.Pattern[str], str]]:
         (rf"after (?P<a>{_POINT})", "after"),
         (rf"before (?P<b>{_POINT})", "before"),
         (rf"(?:until|till|up to|through) (?P<b>{_POINT})", "until"),
-        (rf"(?:(?:in|during|over|within|from|for) )?(?:the )?(?:last|past|previous) (?P<n>{_N}) (?P<unit>{_UNIT})", "rolling"),
-        (r"(?:(?:in|during|over|within|from|for) )?(?:the )?(?:last|past) (?P<unit>few days|fortnight)", "rolling"),
+        (
+            rf"(?:(?:in|during|over|within|from|for) )?(?:the )?(?:last|past|previous) "
+            rf"(?P<n>{_N}) (?P<unit>{_UNIT})",
+            "rolling",
+        ),
+        (
+            r"(?:(?:in|during|over|within|from|for) )?(?:the )?(?:last|past) (?P<unit>few days|fortnight)",
+            "rolling",
+        ),
         (r"(?:(?:in|during|over|within|from|for) )?the (?:last|past) (?P<unit>week|month|year)", "rolling"),
         (r"(?:(?:in|during|over|within|from|for) )?past (?P<unit>week|month|year)", "rolling"),
         (rf"(?:(?:in|on|during|from|of|dated|for) )?(?P<a>{_POINT})(?:'s|’s)?", "point"),

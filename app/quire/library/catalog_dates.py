@@ -84,8 +84,10 @@ class DateColumns:
             "SELECT text, heading FROM chunks WHERE path = ? ORDER BY idx LIMIT 4", (path,)
         )
         for row in rows:
-            text = row["text"] if not row["heading"] or row["heading"] in row["text"] else (
-                f"# {row['heading']}\n{row['text']}"
+            text = (
+                row["text"]
+                if not row["heading"] or row["heading"] in row["text"]
+                else (f"# {row['heading']}\n{row['text']}")
             )
             parts.append(text)
             size += len(text)
@@ -125,7 +127,11 @@ class DateColumns:
             "SELECT coalesce(date_source, 'none') AS source, count(*) AS n FROM files"
             " WHERE state = 'indexed' GROUP BY 1 ORDER BY 2 DESC"
         )
-        return {"oldest": row["oldest"], "newest": row["newest"], "sources": {r["source"]: r["n"] for r in sources}}
+        return {
+            "oldest": row["oldest"],
+            "newest": row["newest"],
+            "sources": {r["source"]: r["n"] for r in sources},
+        }
 
     def document_text(self, path: str) -> list[tuple[str, int | None, int | None, str | None]]:
         """A document's whole text as indexed, in order: (text, page, slide, heading) per chunk."""
@@ -134,7 +140,9 @@ class DateColumns:
         )
         return [(r["text"], r["page"], r["slide"], r["heading"]) for r in rows]
 
-    def full_text_search_where(self, query: str, limit: int, where: str, params: Iterable[object]) -> list[str]:
+    def full_text_search_where(
+        self, query: str, limit: int, where: str, params: Iterable[object]
+    ) -> list[str]:
         """full_text_search within the files a filter keeps (the catalog joined in the FTS5 query)."""
         words = self._telling_words(list(dict.fromkeys(re.findall(r"\w+", query.lower()))))
         if not words:
@@ -157,7 +165,8 @@ class DateColumns:
             """SELECT f.path, f.sha256, f.doc_date FROM files f
                LEFT JOIN store_dates s ON s.store = ? AND s.path = f.path
                WHERE f.state = 'indexed' AND f.doc_date IS NOT NULL AND f.date_sha = f.sha256
-                 AND (s.path IS NULL OR s.sha256 != f.sha256 OR s.date != CAST(replace(f.doc_date, '-', '') AS INTEGER))""",
+                 AND (s.path IS NULL OR s.sha256 != f.sha256
+                      OR s.date != CAST(replace(f.doc_date, '-', '') AS INTEGER))""",
             (store,),
         )
         return [(r["path"], r["sha256"], as_int(r["doc_date"])) for r in rows]

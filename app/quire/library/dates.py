@@ -54,21 +54,36 @@ _SEP = r"[-_ ./]"
 # Each pattern names year, month (number or name) and day. Word edges are digits/letters, so
 # "v20211021x" does not match but "notes_2021-10-21.md" does.
 _PATTERNS = [
-    re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<s>[-_./])(?P<mnum>0?[1-9]|1[0-2])(?P=s)(?P<day>0?[1-9]|[12]\d|3[01])(?!\d)"),
+    re.compile(
+        r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<s>[-_./])(?P<mnum>0?[1-9]|1[0-2])(?P=s)(?P<day>0?[1-9]|[12]\d|3[01])(?!\d)"
+    ),
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<mnum>0[1-9]|1[0-2])(?P<day>0[1-9]|[12]\d|3[01])(?!\d)"),
     re.compile(
-        r"(?<![a-z0-9])(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?" + _SEP + r"*(?:of )?" + _MONTH
-        + r",?" + _SEP + r"*(?P<year>(?:19|20)\d\d)(?!\d)",
+        r"(?<![a-z0-9])(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+        + _SEP
+        + r"*(?:of )?"
+        + _MONTH
+        + r",?"
+        + _SEP
+        + r"*(?P<year>(?:19|20)\d\d)(?!\d)",
         re.IGNORECASE,
     ),
     re.compile(
-        r"(?<![a-z])" + _MONTH + _SEP + r"*(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?" + _SEP
+        r"(?<![a-z])"
+        + _MONTH
+        + _SEP
+        + r"*(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?"
+        + _SEP
         + r"*(?P<year>(?:19|20)\d\d)(?!\d)",
         re.IGNORECASE,
     ),
 ]
-_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<body>.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
-_FRONT_DATE_KEY = re.compile(r"^(?:date|created|created_at|creation_date)[ \t]*:[ \t]*(?P<value>.+)$", re.I | re.M)
+_FRONT_MATTER = re.compile(
+    r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<body>.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
+)
+_FRONT_DATE_KEY = re.compile(
+    r"^(?:date|created|created_at|creation_date)[ \t]*:[ \t]*(?P<value>.+)$", re.I | re.M
+)
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<title>\S.*)$", re.M)
 _PDF_DATE = re.compile(rb"/CreationDate\s*\(\s*(?:D:)?(?P<y>\d{4})(?P<m>\d{2})?(?P<d>\d{2})?")
 _XMP_DATE = re.compile(rb"<xmp:CreateDate>\s*(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
@@ -101,7 +116,11 @@ def find_date(text: str) -> dt.date | None:
 
 def _to_date(match: re.Match[str]) -> dt.date | None:
     parts = match.groupdict()
-    month = int(parts["mnum"]) if parts.get("mnum") else MONTHS.get((parts.get("month") or "").lower().rstrip("."))
+    month = (
+        int(parts["mnum"])
+        if parts.get("mnum")
+        else MONTHS.get((parts.get("month") or "").lower().rstrip("."))
+    )
     if month is None:
         return None
     return _valid(int(parts["year"]), month, int(parts["day"]))
@@ -213,3 +232,25 @@ def date_undated(catalog: Any) -> int:
         catalog.set_document_date(path, found.iso, found.source, sha)
         count += 1
     return count
+
+
+def date_store(catalog: Any, store: Any) -> None:
+    """Give a store's chunks their documents' dates (a store with set_dates: Chroma), for the files
+    whose current version's chunks do not carry them yet; the catalog remembers which do."""
+    if not hasattr(store, "set_dates"):
+        return
+    pending: list[tuple[str, str, int]] = []
+    ids: list[str] = []
+    dates: list[int] = []
+    for row in catalog.store_dates_missing(store.name):
+        chunk_ids = catalog.chunk_ids(row[0])
+        ids += chunk_ids
+        dates += [row[2]] * len(chunk_ids)
+        pending.append(row)
+        if len(ids) >= 5000:
+            store.set_dates(ids, dates)
+            catalog.record_store_dates(store.name, pending)
+            pending, ids, dates = [], [], []
+    if pending:
+        store.set_dates(ids, dates)
+        catalog.record_store_dates(store.name, pending)

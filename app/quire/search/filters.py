@@ -62,7 +62,12 @@ class Scope:
         return " ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kinds": list(self.kinds), "folders": list(self.folders), "files": list(self.files), "phrase": self.phrase}
+        return {
+            "kinds": list(self.kinds),
+            "folders": list(self.folders),
+            "files": list(self.files),
+            "phrase": self.phrase,
+        }
 
 
 @dataclass(frozen=True)
@@ -251,3 +256,18 @@ def _base(text: str) -> str:
 
 def _like(text: str) -> str:
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def store_has_dates(catalog: Any, choice: Any) -> bool:
+    """Whether the searched store's chunks carry every document's date (a StoreChoice); else a date
+    filter names the files: the fallback for libraries dated before their store was."""
+    from quire.errors import StoreError
+
+    store = choice.store
+    if store is choice.local:
+        return hasattr(store, "set_dates") and not catalog.store_dates_missing(store.name)
+    complete = getattr(store, "dates_complete", None)
+    try:
+        return bool(complete()) if complete is not None else False
+    except StoreError:
+        return False

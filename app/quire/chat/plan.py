@@ -1,0 +1,192 @@
+"""Which way a question goes: understood in its chat (chat/query.py), limited by its filter, then
+answered from the top chunks (AnswerStream), from every document of a set (SetAnswer), or not at
+all when the filter keeps no document or too many (a NoticeStream that says so)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from quire.chat.answer import Answer
+from quire.chat.collection import NotesCache, SetAnswer, SetDocument, SetProgress, TooManyDocuments
+from quire.chat.metrics import Metrics
+from quire.chat.query import Query, QueryFilter, understand
+from quire.library.dates import title_line
+from quire.search.filters import ResolvedFilter
+
+
+class NoticeStream:
+    """An answer Quire gives itself, without a model: "No documents are dated 18–24 Oct 2021."."""
+
+    def __init__(self, question: str, sentence: str) -> None:
+        self.question = question
+        self.sentence = sentence
+        self.hits: list[Any] = []
+        self.used_hits: list[Any] = []
+        self.fallback_from: str | None = None
+        self.fallback_reason: str | None = None
+        self.provider = _Nobody()
+
+    def __iter__(self) -> Iterator[str]:
+        yield self.sentence
+
+    def stop(self) -> None:
+        pass
+
+    @property
+    def text(self) -> str:
+        return self.sentence
+
+    def live_metrics(self) -> Metrics:
+        return Metrics(None, 0.0, 0, 0, None)
+
+    def result(self) -> Answer:
+        return Answer(self.sentence, [], "quire", "", None, Metrics(None, 0.0, 0, 0, None))
+
+
+class _Nobody:
+    name = "quire"
+    model = ""
+
+
+def no_documents_sentence(within: ResolvedFilter, library_span: dict[str, Any]) -> str:
+    label = within.filter.describe() or "that filter"
+    oldest, newest = library_span.get("oldest"), library_span.get("newest")
+    span = f" The library's documents are dated {oldest} to {newest}." if oldest and newest else ""
+    return (
+        f"Nothing in the library matches “{label}”, so there is nothing to answer from: Quire does not "
+        f"answer from other dates or files.{span} Remove the filter or ask about another period."
+    )
+
+
+def plan_answer(
+    quire: Any,
+    question: str,
+    chain: list[Any],
+    k: int,
+    *,
+    chat: int | None = None,
+    explicit: QueryFilter | None = None,
+    clock: Callable[[], dt.date] | None = None,
+    progress: Callable[[SetProgress], None] | None = None,
+) -> Any:
+    """The stream that answers `question` (`quire` is a core.Quire). It carries .query (the Query),
+    .within (the ResolvedFilter or None), .chat (the id) and, for set questions, .documents."""
+    from quire.chat.query import today
+
+    prior = quire.chats.prior_turn(chat) if chat is not None else None
+    history = quire.chats.recent_messages(chat) if chat is not None else []
+    query: Query = understand(question, prior, clock or today, explicit=explicit)
+    within = quire.resolve_filter(query.filter) if query.filter.active else None
+    stream: Any
+    if within is not None and not within.files:
+        stream = NoticeStream(question, no_documents_sentence(within, quire.catalog.date_span()))
+    elif query.set_question:
+        stream = _set_stream(quire, query, within, chain, k, history, progress)
+    else:
+        stream = quire.passage_answer(question, chain, k, query.standalone, within, history)
+    stream.query = query
+    stream.within = within
+    stream.chat = chat
+    return stream
+
+
+def _set_stream(
+    quire: Any,
+    query: Query,
+    within: ResolvedFilter | None,
+    chain: list[Any],
+    k: int,
+    history: list[dict[str, str]],
+    progress: Callable[[SetProgress], None] | None,
+) -> Any:
+    get = quire.settings.get
+    if within is not None:
+        files = [(f.path, f.sha256, f.date) for f in within.files]
+    else:  # no filter: the documents the best passages come from ("summarise the garden notes")
+        hits = quire.search(query.standalone, k)
+        records = {
+            r.path: r for r in (quire.catalog.file(p) for p in dict.fromkeys(h.path for h in hits)) if r
+        }
+        files = [(p, r.sha256, r.doc_date) for p, r in records.items()]
+    limit = get("collection.max_documents")
+    if len(files) > limit:
+        label = within.describe() if within is not None else ""
+        return NoticeStream(query.question, str(TooManyDocuments(len(files), limit, label)))
+    documents = [SetDocument(path, sha, date, _title(quire, path)) for path, sha, date in files]
+    return SetAnswer(
+        query.question,
+        documents,
+        lambda path: _document_text(quire, path),
+        chain,
+        max_tokens=get("providers.max_tokens"),
+        temperature=quire._temperature(),
+        notes=NotesCache(quire.settings.home / "notes.sqlite3"),
+        time_budget_s=get("collection.time_budget_s"),
+        metrics_log=quire.metrics,
+        progress=progress,
+        noun=query.filter.subject or "documents",
+        history=history,
+    )
+
+
+def _title(quire: Any, path: str) -> str:
+    return title_line(quire.catalog.opening(path, 400))[:100] or Path(path).stem
+
+
+def _document_text(quire: Any, path: str) -> str:
+    """The document as indexed, page and slide marks kept so the notes can say where."""
+    parts = []
+    for text, page, slide, _heading in quire.catalog.document_text(path):
+        mark = f"(p.{page}) " if page else f"(slide {slide}) " if slide else ""
+        parts.append(mark + text)
+    return "\n\n".join(parts)
+
+
+def turn_data(stream: Any, answer: Answer) -> dict[str, Any]:
+    """What a chat keeps with an answer (chat/chats.py): sources with their passage and date, the
+    question as understood and its filter, and for a set question the documents read."""
+    from dataclasses import asdict
+
+    from quire.chat.collection import documents_answer_json
+
+    hits = getattr(stream, "used_hits", None) or getattr(stream, "hits", [])
+    sources = []
+    for citation in answer.citations:
+        hit = hits[citation.n - 1] if citation.n <= len(hits) else None
+        sources.append(
+            {
+                "n": citation.n,
+                "path": citation.path,
+                "page": citation.page,
+                "slide": citation.slide,
+                "heading": citation.heading,
+                "cited": citation.cited,
+                "text": hit.text if hit is not None else "",
+                "date": getattr(hit, "date", None),
+            }
+        )
+    query = getattr(stream, "query", None)
+    within = getattr(stream, "within", None)
+    data: dict[str, Any] = {
+        "sources": sources,
+        "metrics": asdict(answer.metrics),
+        "provider": answer.provider,
+        "model": answer.model,
+        "error": answer.error or "",
+        "query": query.to_json() if query is not None else None,
+        "filter": _filter_json(query, within),
+    }
+    documents = documents_answer_json(stream)
+    if documents:
+        data["documents_read"] = [d["path"] for d in documents]
+    return data
+
+
+def _filter_json(query: Any, within: ResolvedFilter | None) -> dict[str, Any] | None:
+    if within is not None:
+        data = within.filter.to_json() or {}
+        return {**data, "label": within.describe(), "documents": len(within.files)}
+    return query.filter.to_json() if query is not None else None
