@@ -129,7 +129,8 @@ def make_meeting_library(folder: Path) -> list[DatedDocument]:
             )
         elif style == 2:  # in front matter only
             name = f"{customer.lower()}-notes-{n + 1:02d}.md"
-            text = f"---\ntitle: {customer} meeting\ndate: {day.isoformat()}\n---\n\n# {customer} meeting\n\n{body}"
+            front = f"---\ntitle: {customer} meeting\ndate: {day.isoformat()}\n---\n\n"
+            text = f"{front}# {customer} meeting\n\n{body}"
             source = "front matter"
         elif style == 3:  # title and file name, in different forms
             name, text, source = (
