@@ -166,7 +166,7 @@ def parse_point(text: str, today: dt.date) -> DateRange | None:
     match = re.fullmatch(rf"q([1-4])(?:,? ({_YEAR}))?", words)
     if match:
         return _quarter(int(match.group(1)), int(match.group(2)) if match.group(2) else None, today)
-    match = re.fullmatch(rf"the (\w+) quarter(?: of)?(?: ({_YEAR}))?", words)
+    match = re.fullmatch(rf"(?:the )?(\w+) quarter(?: of)?(?: ({_YEAR}))?", words)
     if match and match.group(1) in _ORDINAL_QUARTERS:
         year = int(match.group(2)) if match.group(2) else None
         return _quarter(_ORDINAL_QUARTERS[match.group(1)], year, today)
