@@ -71,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
     "oracle.vector_index": "auto",  # auto (HNSW, else IVF with the reason) | hnsw | ivf
     "models.catalog_url": "",  # `quire models catalog --refresh` fetches a newer list here; "" = bundled
     "models.hub_endpoint": "",  # a Hugging Face Hub mirror; "" = $HF_ENDPOINT, else the public Hub
+    "chat.rewrite": "rules",  # rules | model: who makes a follow-up stand alone (see chat/rewrite.py)
     "collection.max_documents": 25,  # most documents one set question ("summarize…") reads
     "collection.time_budget_s": 240.0,  # notes past this are the documents' openings (the answer says so)
     "logging.level": "INFO",  # DEBUG | INFO | WARNING | ERROR, for logs/quire.log

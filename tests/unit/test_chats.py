@@ -28,9 +28,13 @@ def _answer_data() -> dict[str, object]:
         "provider": "local",
         "model": "SmolLM2-135M-Instruct.Q4_1.gguf",
         "query": {"standalone": "When is the Hooli renewal due?"},
-        "filter": {"dates": {"since": "2021-10-18", "until": "2021-10-24", "phrase": "last week"},
-                   "scope": None, "subject": "meetings", "label": "Meetings dated 18–24 Oct 2021 · 1 document"},
-    }  # fmt: skip
+        "filter": {
+            "dates": {"since": "2021-10-18", "until": "2021-10-24", "phrase": "last week"},
+            "scope": None,
+            "subject": "meetings",
+            "label": "Meetings dated 18–24 Oct 2021 · 1 document",
+        },
+    }
 
 
 def test_a_chat_is_kept_and_restored(tmp_path: Path) -> None:

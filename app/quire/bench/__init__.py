@@ -17,7 +17,9 @@ from typing import Any
 
 from quire.config import Settings
 
-SECTIONS = ("embedding", "search", "generation", "answers", "startup", "memory", "providers", "formats")
+SECTIONS = (
+    "embedding", "search", "generation", "answers", "questions", "startup", "memory", "providers", "formats",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,11 @@ def run_bench(
             from quire.bench.answers import measure_answers
 
             figures.update(measure_answers(settings, work, quick, say))
+
+        if "questions" in options.sections:  # dates, scope, follow-ups, set questions (issue #14)
+            from quire.bench.questions import measure_questions
+
+            figures.update(measure_questions(quire, work, quick, say))
 
         if "providers" in options.sections:
             figures.update(generation.measure_remote(quire, 2 if quick else 3))

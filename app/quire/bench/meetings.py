@@ -148,8 +148,134 @@ def make_meeting_library(folder: Path) -> list[DatedDocument]:
         path.write_text(text, encoding="utf-8")
         _set_mtime(path, day)
         made.append(DatedDocument(path, day, "note", source, customer, subject))
+    made.append(_long_review(meetings))
     made += _reports(folder / "Reports") + _decks(folder / "Decks")
     return sorted(made, key=lambda d: (d.date, str(d.path)))
+
+
+LONG_REVIEW = dt.date(2021, 4, 14)
+
+
+def _long_review(folder: Path) -> DatedDocument:
+    """One long document (a half-year review): too long to go into a set answer whole, so a set
+    question over it needs the model's notes (and a second ask reads them from the cache)."""
+    sections = []
+    for n, customer in enumerate(CUSTOMERS * 3):
+        topic, decision, risk = TOPICS[n % len(TOPICS)]
+        sections.append(
+            f"## {customer}, part {n // len(CUSTOMERS) + 1}\n\n"
+            f"Over the half year {customer} worked with us on {topic}. The account grew by {3 + n} percent. "
+            f"The main decision was {decision}; the main risk is that {risk}. "
+            f"The team met {customer} {4 + n % 5} times and agreed to review progress every month. "
+            f"Open questions remain about staffing, the budget for next year and the support hours."
+        )
+    path = folder / f"half-year-review-{LONG_REVIEW.isoformat()}.md"
+    path.write_text(
+        f"# Half-year account review {LONG_REVIEW.isoformat()}\n\n" + "\n\n".join(sections), "utf-8"
+    )
+    _set_mtime(path, LONG_REVIEW)
+    return DatedDocument(path, LONG_REVIEW, "note", "title", "", "the half-year review")
+
+
+@dataclass(frozen=True)
+class ScopedQuestion:
+    """A time-scoped question and the period (and kind) whose documents it must read and cite."""
+
+    text: str
+    start: dt.date | None
+    end: dt.date | None
+    kind: str | None = None
+
+
+def _d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+SCOPED_QUESTIONS = [
+    ScopedQuestion(
+        "Summarize last week's customer meetings and identify risks", _d("2021-10-18"), _d("2021-10-24")
+    ),
+    ScopedQuestion("What was decided in March 2021?", _d("2021-03-01"), _d("2021-03-31")),
+    ScopedQuestion("List the risks raised this month", _d("2021-10-01"), _d("2021-10-31")),
+    ScopedQuestion("Summarize the meetings in Q3 2021", _d("2021-07-01"), _d("2021-09-30")),
+    ScopedQuestion("What did we discuss yesterday?", _d("2021-10-26"), _d("2021-10-26")),
+    ScopedQuestion("What was decided since Monday?", _d("2021-10-25"), None),
+    ScopedQuestion("Recap the last two weeks", _d("2021-10-14"), _d("2021-10-27")),
+    ScopedQuestion(
+        "Summarize the meetings from 1 June 2021 to 15 June 2021", _d("2021-06-01"), _d("2021-06-15")
+    ),
+    ScopedQuestion("What happened in the meetings in January 2020?", _d("2020-01-01"), _d("2020-01-31")),
+    ScopedQuestion(
+        "What were the action items between 2 February and 12 February 2021?",
+        _d("2021-02-02"),
+        _d("2021-02-12"),
+    ),
+    ScopedQuestion(
+        "Give me an overview of the slides from last month", _d("2021-09-01"), _d("2021-09-30"), "slides"
+    ),
+    ScopedQuestion("What was decided two weeks ago?", _d("2021-10-11"), _d("2021-10-17")),
+]
+SET_OF_FIVE = ScopedQuestion(
+    "Summarize the meetings between 19 October and 25 October 2021", _d("2021-10-19"), _d("2021-10-25")
+)
+WITH_NOTES = ScopedQuestion("Summarize the meetings in April 2021", _d("2021-04-01"), _d("2021-04-30"))
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Two turns; the second is right when its retrieval finds `document` (a date of SPECIAL) first
+    and its filter is the one expected (None = none)."""
+
+    first: str
+    second: str
+    document: dt.date | None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    set_question: bool = False
+
+
+FOLLOW_UPS = [
+    FollowUp("Who leads the Acme pilot?", "and how long does it last?", _d("2021-03-10")),
+    FollowUp("Who leads the Initech migration?", "how long will it take?", _d("2020-11-18")),
+    FollowUp(
+        "What did Globex sign in June 2021?",
+        "how much is it worth per year?",
+        _d("2021-06-09"),
+        _d("2021-06-01"),
+        _d("2021-06-30"),
+    ),
+    FollowUp(
+        "How many findings did the Stark security review find?", "who owns the remediation?", _d("2021-08-04")
+    ),
+    FollowUp("What budget did Umbrella approve?", "and what does it cover?", _d("2020-05-27")),
+    FollowUp("When is the Hooli renewal due?", "what discount do they want?", _d("2021-10-21")),
+    FollowUp(
+        "Summarize last week's meetings",
+        "and what about two weeks ago?",
+        None,
+        _d("2021-10-11"),
+        _d("2021-10-17"),
+        True,
+    ),
+    FollowUp(
+        "What risks were raised in March 2021?", "and in 2020?", None, _d("2020-01-01"), _d("2020-12-31")
+    ),
+    FollowUp("Tell me about the Acme pilot", "who leads it?", _d("2021-03-10")),
+    FollowUp(
+        "What did the Stark review in August 2021 find?",
+        "when is the remediation due?",
+        _d("2021-08-04"),
+        _d("2021-08-01"),
+        _d("2021-08-31"),
+    ),
+    FollowUp(
+        "Tell me about the Globex support contract",
+        "summarise that document",
+        _d("2021-06-09"),
+        set_question=True,
+    ),
+    FollowUp("What did Umbrella approve for the rollout?", "who does the budget pay for?", _d("2020-05-27")),
+]
 
 
 def _set_mtime(path: Path, day: dt.date) -> None:

@@ -78,7 +78,12 @@ def plan_answer(
 
     prior = quire.chats.prior_turn(chat) if chat is not None else None
     history = quire.chats.recent_messages(chat) if chat is not None else []
-    query: Query = understand(question, prior, clock or today, explicit=explicit)
+    rewrite = None
+    if prior is not None and quire.settings.get("chat.rewrite") == "model":
+        from quire.chat.rewrite import model_rewriter
+
+        rewrite = model_rewriter(chain[0])
+    query: Query = understand(question, prior, clock or today, explicit=explicit, rewrite=rewrite)
     within = quire.resolve_filter(query.filter) if query.filter.active else None
     stream: Any
     if within is not None and not within.files:

@@ -62,7 +62,7 @@ _SET = re.compile(
     r"\b(summari[sz]e|summary|summaries|overview|recap|digest|roundup|"
     r"what (?:was|were|got|has been|have been|did we) "
     r"(?:decided|agreed|discussed|covered|decide|agree|discuss)|"
-    r"decisions|action items|takeaways|highlights|key points|main points|"
+    r"what happened|decisions|action items|takeaways|highlights|key points|main points|"
     r"list (?:the|all|every|my|our)|across|each of|all (?:my|the|of the|our) \w+|"
     r"these \w+s\b|those \w+s\b|compare)",
     _I,

@@ -63,7 +63,7 @@ def _phrases() -> list[tuple[re.Pattern[str], str]]:
     raw = [
         (rf"between (?P<a>{_POINT}) and (?P<b>{_POINT})", "between"),
         (rf"from (?P<a>{_POINT}) (?:to|until|till|through|-|–) (?P<b>{_POINT})", "between"),
-        (rf"(?:since|from|starting|as of) (?P<a>{_POINT})", "since"),
+        (rf"(?:since|starting|as of) (?P<a>{_POINT})", "since"),  # "from last month" is that month
         (rf"after (?P<a>{_POINT})", "after"),
         (rf"before (?P<b>{_POINT})", "before"),
         (rf"(?:until|till|up to|through) (?P<b>{_POINT})", "until"),
