@@ -54,6 +54,7 @@ class Quire:
         self._overviews: Overviews | None = None
         self._recorders: weakref.WeakKeyDictionary[AnswerStream, Any] = weakref.WeakKeyDictionary()
         self._chats: ChatStore | None = None
+        self.clock: Callable[[], date] | None = None  # today's date for "last week" (tests set it)
 
     @property
     def store(self) -> VectorStore:

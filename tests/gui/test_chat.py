@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from quire.chat.chats import ChatStore
 from quire.errors import ProviderUnavailable
 from quire.providers.base import ProviderHealth, TokenEvent
 
@@ -115,8 +115,8 @@ def test_answer_streams_from_local_model_with_metrics_citations_and_history(
     assert viewer.matches  # the passage was found (and is highlighted) on that page
 
     # History: the question and the answer come back after a restart, chips and metrics too.
-    saved = json.loads((library_copy / "chat_history.json").read_text(encoding="utf-8"))
-    assert [m["role"] for m in saved["conversations"][-1]["messages"]] == ["user", "assistant"]
+    saved = ChatStore(library_copy / "chats.sqlite3")
+    assert [t.role for t in saved.turns(saved.chats()[0].id)] == ["user", "assistant"]
     window.close()
     again = open_window(library_copy)
     texts = [b.message.text for b in again.chat.bubbles]
@@ -129,8 +129,8 @@ def test_answer_streams_from_local_model_with_metrics_citations_and_history(
     # New chat starts empty; the old conversation stays on disk.
     again.new_chat()
     assert again.chat.bubbles == [] and again.chat.pages.currentWidget() is again.chat.empty
-    saved = json.loads((library_copy / "chat_history.json").read_text(encoding="utf-8"))
-    assert len(saved["conversations"]) == 2
+    assert len(saved.chats()) == 1  # the new chat is kept once it has a message
+    assert [t.text for t in saved.turns(saved.chats()[0].id)] == texts
 
 
 @pytest.mark.slow
@@ -261,8 +261,8 @@ def test_closing_mid_answer_keeps_what_was_written(
     QTest.keyClick(window.chat.input, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.run.message.text.count("word") >= 3, timeout=20_000)
     window.close()
-    saved = json.loads((library_copy / "chat_history.json").read_text(encoding="utf-8"))
-    question, answer = saved["conversations"][-1]["messages"]
-    assert question["text"] == "Tell me everything."
-    assert answer["text"].startswith("word0 word1 word2") and answer["text"].count("word") < 200
-    assert "closed" in answer["notice"]
+    saved = ChatStore(library_copy / "chats.sqlite3")
+    question, answer = saved.turns(saved.chats()[0].id)
+    assert question.text == "Tell me everything."
+    assert answer.text.startswith("word0 word1 word2") and answer.text.count("word") < 200
+    assert "closed" in answer.data["notice"]

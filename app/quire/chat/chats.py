@@ -75,7 +75,8 @@ class Turn:
 
 class ChatStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
@@ -84,7 +85,8 @@ class ChatStore:
         with self._lock, self._db:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
-        self._migrate_json(path.parent / "chat_history.json")
+        if str(path) != ":memory:":
+            self._migrate_json(path.parent / "chat_history.json")
 
     def close(self) -> None:
         with self._lock:
@@ -168,6 +170,8 @@ class ChatStore:
     def prior_turn(self, chat_id: int) -> PriorTurn | None:
         """The last question and its answer, as a follow-up needs them."""
         turns = self.turns(chat_id)
+        if turns and turns[-1].role == "user":  # the question being asked now (the app keeps it first)
+            turns = turns[:-1]
         for index in range(len(turns) - 1, -1, -1):
             if turns[index].role == "user":
                 question = turns[index]
@@ -188,6 +192,8 @@ class ChatStore:
     def recent_messages(self, chat_id: int, exchanges: int = 3) -> list[dict[str, str]]:
         """The last few questions and answers as chat messages, oldest first (for the prompt)."""
         turns = [t for t in self.turns(chat_id) if t.text.strip() and not t.data.get("error")]
+        if turns and turns[-1].role == "user":  # the question being asked now
+            turns = turns[:-1]
         messages = [{"role": t.role, "content": t.text} for t in turns]
         return messages[-2 * exchanges :]
 

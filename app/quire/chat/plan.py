@@ -155,8 +155,6 @@ def turn_data(stream: Any, answer: Answer) -> dict[str, Any]:
     question as understood and its filter, and for a set question the documents read."""
     from dataclasses import asdict
 
-    from quire.chat.collection import documents_answer_json
-
     hits = getattr(stream, "used_hits", None) or getattr(stream, "hits", [])
     sources = []
     for citation in answer.citations:
@@ -173,14 +171,24 @@ def turn_data(stream: Any, answer: Answer) -> dict[str, Any]:
                 "date": getattr(hit, "date", None),
             }
         )
-    query = getattr(stream, "query", None)
-    within = getattr(stream, "within", None)
     data: dict[str, Any] = {
         "sources": sources,
         "metrics": asdict(answer.metrics),
         "provider": answer.provider,
         "model": answer.model,
         "error": answer.error or "",
+    }
+    return {**data, **stream_context(stream)}
+
+
+def stream_context(stream: Any) -> dict[str, Any]:
+    """What a follow-up needs from an answer: the question as understood, its filter, and for a
+    set question the documents read."""
+    from quire.chat.collection import documents_answer_json
+
+    query = getattr(stream, "query", None)
+    within = getattr(stream, "within", None)
+    data: dict[str, Any] = {
         "query": query.to_json() if query is not None else None,
         "filter": _filter_json(query, within),
     }

@@ -1,17 +1,19 @@
-"""Conversations kept across restarts, as one JSON file in the data dir (no Qt here)."""
+"""The chat as the window shows it (Message, Source), kept in the data dir's chats.sqlite3 through
+chat/chats.py: the current chat, the list of chats, switching, renaming, deleting. No Qt here.
+
+(Until issue #14 this was one JSON file, chat_history.json; ChatStore imports it on first open.)"""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+from quire.chat.chats import ChatStore, ChatSummary, Turn
 
-KEEP_CONVERSATIONS = 50
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Source:
     cited: bool = False  # the answer or the quick answer relies on it: shown first
     quoted: str | None = None  # the sentence of it that the answer relies on: highlighted when opened
     location: str | None = None  # "Sheet1 rows 12–30", "chapter 3"
+    date: str | None = None
 
     @property
     def label(self) -> str:
@@ -58,66 +61,78 @@ class Message:
     at: float = field(default_factory=time.time)
     answer_id: int | None = None  # its row in metrics.sqlite3
     rating: bool | None = None  # thumbs up / down, also kept in metrics.sqlite3
+    data: dict[str, Any] = field(default_factory=dict)  # query, filter, documents_read (chat/plan.py)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
-        sources = [Source(**s) for s in data.get("sources", [])]
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "sources"}
-        return cls(sources=sources, **known)
+        fields = Source.__dataclass_fields__
+        sources = [Source(**{k: v for k, v in s.items() if k in fields}) for s in data.get("sources") or []]
+        known = {
+            k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k not in ("sources", "data")
+        }
+        extra = {k: v for k, v in data.items() if k not in cls.__dataclass_fields__}
+        return cls(sources=sources, data={**extra, **(data.get("data") or {})}, **known)
+
+    @classmethod
+    def from_turn(cls, turn: Turn) -> Message:
+        return cls.from_dict({**turn.data, "role": turn.role, "text": turn.text, "at": turn.at})
+
+    def turn_data(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("role", "text", "at", "data"):
+            data.pop(key)
+        return {**self.data, **data}
 
 
 @dataclass
 class Conversation:
+    id: int | None = None  # None until its first message is kept
     started: float = field(default_factory=time.time)
     messages: list[Message] = field(default_factory=list)
 
 
 class ChatHistory:
-    """The current conversation plus older ones; saved after every change (small, atomic writes)."""
+    """The current chat plus the stored ones; each message is written as it is added. A new chat
+    is only stored once it has a message (no empty chats in the list)."""
 
     def __init__(self, path: Path, persist: bool = True) -> None:
         self.path = path
         self.persist = persist
-        self.conversations: list[Conversation] = []
-        if persist:
-            self._load()
-        if not self.conversations:
-            self.conversations.append(Conversation())
+        self.store = ChatStore(path if persist else Path(":memory:"))
+        self.current = Conversation()
+        chats = self.store.chats(limit=1)
+        if chats:  # restored on restart: the chat used last
+            self.switch(chats[0].id)
 
     @property
-    def current(self) -> Conversation:
-        return self.conversations[-1]
-
-    def _load(self) -> None:
-        if not self.path.exists():
-            return
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.conversations = [
-                Conversation(c.get("started", 0.0), [Message.from_dict(m) for m in c.get("messages", [])])
-                for c in data.get("conversations", [])
-            ]
-        except (ValueError, TypeError, AttributeError) as exc:
-            # a damaged history must not stop the app: keep it aside and start afresh
-            log.warning("%s: unreadable chat history (%s); starting a new one", self.path, exc)
-            self.path.replace(self.path.with_suffix(".damaged.json"))
-            self.conversations = []
+    def chat_id(self) -> int | None:
+        return self.current.id
 
     def add(self, message: Message) -> None:
+        if self.current.id is None:
+            self.current.id = self.store.create()
         self.current.messages.append(message)
-        self.save()
+        self.store.add_turn(self.current.id, message.role, message.text, message.turn_data(), message.at)
 
     def new_conversation(self) -> None:
         if self.current.messages:
-            self.conversations.append(Conversation())
-            self.conversations = self.conversations[-KEEP_CONVERSATIONS:]
-            self.save()
+            self.current = Conversation()
 
-    def save(self) -> None:
-        if not self.persist:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"version": 1, "conversations": [asdict(c) for c in self.conversations]}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(self.path)
+    def switch(self, chat_id: int) -> None:
+        summary = self.store.get(chat_id)
+        messages = [Message.from_turn(turn) for turn in self.store.turns(chat_id)]
+        self.current = Conversation(summary.id, summary.created_at, messages)
+
+    def chats(self, search: str = "") -> list[ChatSummary]:
+        return self.store.chats(search)
+
+    def rename(self, chat_id: int, title: str) -> None:
+        self.store.rename(chat_id, title)
+
+    def delete(self, chat_id: int) -> None:
+        self.store.delete(chat_id)
+        if self.current.id == chat_id:
+            self.current = Conversation()
+
+    def export_markdown(self, chat_id: int) -> str:
+        return self.store.export_markdown(chat_id)

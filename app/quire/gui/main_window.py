@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 from quire import __version__
 from quire.errors import QuireError
 from quire.gui import icons, shortcuts
+from quire.gui.chat_list import ChatList, ChatPane
 from quire.gui.chat_view import ChatView
+from quire.gui.chats_panel import ChatsPanel
 from quire.gui.compare_view import CompareView
 from quire.gui.folder_watch import FolderWatch
 from quire.gui.history import ChatHistory, Message
@@ -98,12 +100,15 @@ class MainWindow(QMainWindow):
         self.chat.citation_clicked.connect(self.open_citation)
         self.chat.answer_rated.connect(self.models.rate)
         self.chat.input.setAcceptDrops(False)  # a dropped file imports; it never pastes its path
+        self.chat_list = ChatList()
+        self.chat_pane = ChatPane(self.chat_list, self.chat)
+        self.chats = ChatsPanel(self)  # the chat list, export, filter chips (issue #14)
         self.compare = CompareView()
         self.compare.local_model = self.local_model
         self.compare.on_citation = self.open_citation
         self.metrics_view = MetricsView()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.chat, "Chat")
+        self.tabs.addTab(self.chat_pane, "Chat")
         self.tabs.addTab(self.compare, "Compare")
         self.tabs.addTab(self.metrics_view, "Metrics")
         self.tabs.currentChanged.connect(lambda i: i == 2 and self.metrics_view.refresh())
@@ -148,6 +153,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Import &Folder…", None, self.library.choose_folder)
         file_menu.addSeparator()
         self._action(file_menu, "&New Chat", shortcuts.NEW_CHAT, self.new_chat)
+        self._action(file_menu, "&Export Chat…", None, self.chats.export)
         self._action(file_menu, "&Settings…", shortcuts.SETTINGS, self.open_settings)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", shortcuts.QUIT, self.close)
@@ -189,8 +195,8 @@ class MainWindow(QMainWindow):
             self.history = ChatHistory(Path("chat_history.json"), persist=False)
             return
         settings = self.quire.settings
-        self.history = ChatHistory(settings.home / "chat_history.json")
-        self.chat.show_messages(self.history.current.messages)
+        self.history = ChatHistory(settings.chats_path)
+        self.chats.show_current()
         self.library.set_quire(self.quire)
         self.compare.set_quire(self.quire)
         self.metrics_view.set_quire(self.quire)
@@ -293,10 +299,10 @@ class MainWindow(QMainWindow):
 
     # Chat ----------------------------------------------------------------------------------------
 
-    def ask(self, question: str) -> None:
+    def ask(self, question: str, query_filter: Any = None) -> None:
         if self.quire is None or self.history is None or (self.run and not self.run.done):
             return
-        self.tabs.setCurrentWidget(self.chat)
+        self.tabs.setCurrentWidget(self.chat_pane)
         user = Message("user", question)
         self.history.add(user)
         self.chat.add_message(user)
@@ -308,9 +314,14 @@ class MainWindow(QMainWindow):
         provider = self.provider()
         model = self.local_model() if provider in ("local", "auto") else None
         adapter = self.models.adapter_for(provider)
-        worker = AnswerWorker(self.quire, question, provider, model, parent=self, adapter=adapter)
+        chat = self.history.chat_id
+        worker = AnswerWorker(
+            self.quire, question, provider, model, parent=self, adapter=adapter, chat=chat,
+            query_filter=query_filter,
+        )  # fmt: skip
         worker.piece.connect(lambda _text: self.chat.follow())
         self.run = AnswerRun(worker, bubble, self._answered, notice)
+        self.chats.watch(self.run, question)
         self.chat.set_busy(True)
         worker.start()
 
@@ -318,7 +329,9 @@ class MainWindow(QMainWindow):
         if self.closing:
             return  # closeEvent has saved what there was
         if self.history is not None:
+            self.chats.keep_context(run)
             self.history.add(run.message)
+            self.chats.refresh()
         self.chat.set_busy(False)
         self.chat.follow()
         run.worker.wait(1000)
@@ -337,6 +350,7 @@ class MainWindow(QMainWindow):
         self.history.new_conversation()
         self.chat.clear()
         self.models.new_chat()
+        self.chats.refresh()
 
     def copy_last_answer(self) -> None:
         bubble = self.chat.last_answer()

@@ -136,6 +136,7 @@ class AnswerWorker(QThread):
     live = Signal(object)  # Metrics
     answered = Signal(object)  # Answer
     failed = Signal(str)
+    progress = Signal(object)  # SetProgress: a set question reading its documents
 
     METRICS_EVERY_S = 0.1
 
@@ -148,6 +149,8 @@ class AnswerWorker(QThread):
         k: int | None = None,
         parent: QObject | None = None,
         adapter: str | None = None,
+        chat: int | None = None,
+        query_filter: Any = None,
     ) -> None:
         super().__init__(parent)
         self.quire = quire
@@ -157,6 +160,8 @@ class AnswerWorker(QThread):
         self.k = k
         self.adapter = adapter  # FILE[:SCALE], a LoRA adapter for the local model
         self.answer_id: int | None = None  # its metrics row, once answered
+        self.chat = chat  # its recent turns and follow-up context (chat/plan.py)
+        self.query_filter = query_filter  # None = the dates and scope the words name
         self.stream: Any = None
         self._stop = threading.Event()
 
@@ -170,7 +175,16 @@ class AnswerWorker(QThread):
             load_search(self.quire)
             with FIRST_LOAD:  # a provider may import its SDK (and numpy) as it is made
                 extra = {"adapter": self.adapter} if self.adapter else {}
-                self.stream = self.quire.ask(self.question, self.provider, self.k, self.model, **extra)
+                self.stream = self.quire.ask(
+                    self.question,
+                    self.provider,
+                    self.k,
+                    self.model,
+                    chat=self.chat,
+                    filter=self.query_filter,
+                    progress=self.progress.emit,
+                    **extra,
+                )
             if self._stop.is_set():
                 self.stream.stop()
             self.started_stream.emit(self.stream)
