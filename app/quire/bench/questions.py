@@ -125,6 +125,7 @@ def measure_set(
             figures[f"{prefix}_documents"] = len(getattr(stream, "documents", []))
             figures[f"{prefix}_map_s"] = round(getattr(stream, "map_s", 0.0), 2)
             figures[f"{prefix}_ttft_s"] = answer.metrics.ttft_s
+            figures[f"{prefix}_prompt_tokens"] = answer.metrics.prompt_tokens
             figures[f"{prefix}_output_tokens"] = answer.metrics.output_tokens
             figures[f"{prefix}_cites_period"] = {c.path for c in answer.citations} == expected(
                 question, documents
@@ -146,7 +147,7 @@ def _prior_for(quire: Any, pair: FollowUp) -> Any:
 
 def follow_up_right(
     quire: Any, pair: FollowUp, rewrite: Callable[..., Any] | None, by_date: dict[Any, str]
-) -> tuple[bool, str]:
+) -> tuple[bool, str, str]:
     from quire.chat.query import understand
 
     prior = _prior_for(quire, pair)
@@ -158,7 +159,7 @@ def follow_up_right(
         within = quire.resolve_filter(query.filter) if query.filter.active else None
         hits = quire.search(query.standalone, 3, within=within)
         right = right and bool(hits) and hits[0].path == by_date[pair.document]
-    return right, query.standalone
+    return right, query.standalone, query.rewritten_by
 
 
 def measure_follow_ups(quire: Any, documents: list[DatedDocument], models: list[Path]) -> dict[str, Any]:
@@ -167,8 +168,8 @@ def measure_follow_ups(quire: Any, documents: list[DatedDocument], models: list[
     by_date = {d.date: str(d.path) for d in documents if d.date in SPECIAL and d.kind == "note"}
     figures: dict[str, Any] = {"followup_pairs": len(FOLLOW_UPS)}
     results = [follow_up_right(quire, pair, None, by_date) for pair in FOLLOW_UPS]
-    figures["followup_rules_right"] = sum(r for r, _ in results)
-    figures["followup_rules_rewrites"] = [text for _, text in results]
+    figures["followup_rules_right"] = sum(r for r, _, _ in results)
+    figures["followup_rules_rewrites"] = [text for _, text, _ in results]
     for path in models:
         from quire.chat.rewrite import model_rewriter
         from quire.providers.local import LocalProvider
@@ -188,11 +189,16 @@ def measure_follow_ups(quire: Any, documents: list[DatedDocument], models: list[
         rewrite = model_rewriter(provider)
         started = time.perf_counter()
         results = [follow_up_right(quire, pair, rewrite, by_date) for pair in FOLLOW_UPS]
-        figures[f"followup_{key}_right"] = sum(r for r, _ in results)
+        used = [right for right, _, by in results if by == "model"]
+        figures[f"followup_{key}_right"] = sum(
+            r for r, _, _ in results
+        )  # rules stand in where it gave nothing
+        figures[f"followup_{key}_rewrites_used"] = len(used)
+        figures[f"followup_{key}_right_when_used"] = sum(used)
         figures[f"followup_{key}_rewrite_mean_s"] = round(
             (time.perf_counter() - started) / len(FOLLOW_UPS), 2
         )
-        figures[f"followup_{key}_rewrites"] = [text for _, text in results]
+        figures[f"followup_{key}_rewrites"] = [text for _, text, _ in results]
     return figures
 
 
@@ -203,7 +209,8 @@ def measure_questions(
     quire, documents = open_library(base, work)
     figures: dict[str, Any] = {"questions_documents": len(documents)}
     say("questions: time-scoped questions")
-    figures.update(measure_scoped(quire, documents, 2 if quick else len(SCOPED_QUESTIONS)))
+    # every question is planned; the model answers a few (minutes each on a busy 2-core machine)
+    figures.update(measure_scoped(quire, documents, 2 if quick else 4))
     say("questions: a set question over 5 documents")
     figures.update(measure_set(quire, SET_OF_FIVE, "set5", documents))
     if not quick:
