@@ -213,9 +213,8 @@ def measure_questions(
     figures.update(measure_scoped(quire, documents, 2 if quick else 4))
     say("questions: a set question over 5 documents")
     figures.update(measure_set(quire, SET_OF_FIVE, "set5", documents))
-    if not quick:
-        say("questions: a set with a long document (notes, then the cache)")
-        figures.update(measure_set(quire, WITH_NOTES, "set_notes", documents))
+    say("questions: a set with a long document (notes, then the cache)")
+    figures.update(measure_set(quire, WITH_NOTES, "set_notes", documents))
     say("questions: follow-ups (rules, then each model's rewrite)")
     models = [
         folder / name
@@ -223,5 +222,5 @@ def measure_questions(
         for folder in quire.settings.models_dirs
         if (folder / name).is_file()
     ]
-    figures.update(measure_follow_ups(quire, documents, list(dict.fromkeys(models))[: 1 if quick else 2]))
+    figures.update(measure_follow_ups(quire, documents, list(dict.fromkeys(models))))  # each model we have
     return figures

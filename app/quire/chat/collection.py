@@ -39,6 +39,8 @@ NOTES_SYSTEM = (
     "decisions, risks, action items, names, dates and numbers. Plain bullet points, at most {words} words."
 )
 
+NOTE_WORDS = 150  # notes on one document: enough to answer from, short enough to write quickly
+NOTE_TOKENS = 256
 NOTES_SAMPLING = SamplingOptions(temperature=0.1, repeat_penalty=1.15, penalty_last_n=128)
 
 
@@ -236,7 +238,7 @@ class SetAnswer:
     def _note(
         self, provider: Provider, document: SetDocument, text: str, share: int, over: bool
     ) -> tuple[str, str]:
-        words = max(30, int(share * 0.6))
+        words = max(30, min(NOTE_WORDS, int(share * 0.6)))
         key = NotesCache.key(document.sha256, f"{provider.name}:{provider.model}", words)
         cached = self._notes.get(key)
         if cached is not None:
@@ -248,7 +250,8 @@ class SetAnswer:
         for part in parts:
             if self._stop.is_set():
                 return _clip(text, provider, share), "opening"
-            pieces.append(self._generate(provider, document, part, words // len(parts) + 10, share))
+            budget = min(share, NOTE_TOKENS) // len(parts) + 16
+            pieces.append(self._generate(provider, document, part, words // len(parts) + 10, budget))
         note = _clip("\n".join(p for p in pieces if p), provider, share)
         if note.strip():
             self._notes.put(key, document.sha256, f"{provider.name}:{provider.model}", note)
