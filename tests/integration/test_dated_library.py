@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_cli
 
+from helpers import run_cli
 from quire.bench.meetings import SCOPED_QUESTIONS, TODAY, DatedDocument, in_range, make_meeting_library
 from quire.bench.questions import expected
 from quire.config import Settings
@@ -157,7 +157,9 @@ def test_too_many_documents_asks_to_narrow_it(dated: Quire, meetings: Any) -> No
     stream = dated.ask("Summarize the meetings in 2020", "local", clock=clock)
     text = "".join(stream)
     count = len(in_range(meetings[2], TODAY.replace(2020, 1, 1), TODAY.replace(2020, 12, 31)))
-    assert text.startswith(f"{count} documents match (Meetings dated 2020 · {count} documents): more than the 10")
+    assert text.startswith(
+        f"{count} documents match (Meetings dated 2020 · {count} documents): more than the 10"
+    )
     assert "Narrow it with a date" in text and stream.result().citations == []
 
 

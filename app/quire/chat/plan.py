@@ -88,8 +88,8 @@ def plan_answer(
     stream: Any
     if within is not None and not within.files:
         stream = NoticeStream(question, no_documents_sentence(within, quire.catalog.date_span()))
-    elif query.set_question:
-        stream = _set_stream(quire, query, within, chain, k, history, progress)
+    elif query.set_question and within is not None:  # "summarize last week's meetings": read them all
+        stream = _set_stream(quire, query, within, chain, history, progress)
     else:
         stream = quire.passage_answer(question, chain, k, query.standalone, within, history)
     stream.query = query
@@ -101,25 +101,18 @@ def plan_answer(
 def _set_stream(
     quire: Any,
     query: Query,
-    within: ResolvedFilter | None,
+    within: ResolvedFilter,
     chain: list[Any],
-    k: int,
     history: list[dict[str, str]],
     progress: Callable[[SetProgress], None] | None,
 ) -> Any:
+    """Every document the filter keeps, read whole. (Without a filter a summary goes the passage
+    way: a question about whole documents answers from their overviews, see chat/documents.py.)"""
     get = quire.settings.get
-    if within is not None:
-        files = [(f.path, f.sha256, f.date) for f in within.files]
-    else:  # no filter: the documents the best passages come from ("summarise the garden notes")
-        hits = quire.search(query.standalone, k)
-        records = {
-            r.path: r for r in (quire.catalog.file(p) for p in dict.fromkeys(h.path for h in hits)) if r
-        }
-        files = [(p, r.sha256, r.doc_date) for p, r in records.items()]
+    files = [(f.path, f.sha256, f.date) for f in within.files]
     limit = get("collection.max_documents")
     if len(files) > limit:
-        label = within.describe() if within is not None else ""
-        return NoticeStream(query.question, str(TooManyDocuments(len(files), limit, label)))
+        return NoticeStream(query.question, str(TooManyDocuments(len(files), limit, within.describe())))
     documents = [SetDocument(path, sha, date, _title(quire, path)) for path, sha, date in files]
     return SetAnswer(
         query.question,
