@@ -169,3 +169,26 @@ def test_filter_chip_set_progress_and_one_click_removal(
         "Meetings dated 18–24 Oct 2021 · 4 documents",
         None,
     ]
+
+
+def test_library_list_shows_dates_and_sorts_by_them(qtbot: Any, dated_window: Any, dated_home: Any) -> None:
+    window = dated_window()
+    tree = window.library.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == len(dated_home[1]), timeout=20_000)
+    dates = {d.path.name: d.date.isoformat() for d in dated_home[1]}
+    shown = {
+        tree.topLevelItem(n).text(0): tree.topLevelItem(n).text(window.library.DATE)
+        for n in range(tree.topLevelItemCount())
+    }
+    assert shown == dates
+    assert "(from its front matter)" in next(
+        tree.topLevelItem(n).toolTip(0)
+        for n in range(tree.topLevelItemCount())
+        if "notes" in tree.topLevelItem(n).text(0)
+    )
+    window.library.tree.header().sectionClicked.emit(window.library.DATE)
+    order = [tree.topLevelItem(n).text(window.library.DATE) for n in range(tree.topLevelItemCount())]
+    assert order == sorted(dates.values(), reverse=True)  # newest first
+    window.library.tree.header().sectionClicked.emit(window.library.DATE)
+    names = [tree.topLevelItem(n).text(0) for n in range(tree.topLevelItemCount())]
+    assert names == sorted(names, key=str.lower)  # a second click: by name again

@@ -48,7 +48,8 @@ class LibraryPanel(QWidget):
     import_finished = Signal(object)  # IngestSummary, or None when it failed outright
     library_changed = Signal(int)  # number of files indexed and ready to answer from
 
-    COLUMNS = ("Name", "State", "Pages", "Chunks")
+    COLUMNS = ("Name", "State", "Pages", "Chunks", "Date")
+    DATE = 4  # the document's date (library/dates.py); a click on its header sorts by it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,8 +113,11 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         self.tree.setColumnWidth(1, 130)  # a failure's reason is elided here; in full below the list
-        for column in (2, 3):
+        for column in (2, 3, self.DATE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.by_date = False  # newest first when on
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._sort_clicked)
         self.stack.addWidget(self.tree)
         layout.addWidget(self.stack, 1)
         self.detail = QLabel()
@@ -221,7 +225,11 @@ class LibraryPanel(QWidget):
         rows = [(r.path, r.state, r.error, r.pages, r.chunks) for r in records]
         rows += [(p, "indexing", None, None, None) for p in self.live if p not in known]
         rows += [(p, "failed", e, None, None) for p, e in self.rejected.items() if p not in known]
-        for path, state, error, pages, chunks in sorted(rows, key=lambda row: Path(row[0]).name.lower()):
+        dated = {r.path: (getattr(r, "doc_date", None), getattr(r, "date_source", None)) for r in records}
+        rows.sort(key=lambda row: Path(row[0]).name.lower())
+        if self.by_date:
+            rows.sort(key=lambda row: dated.get(row[0], (None, None))[0] or "", reverse=True)
+        for path, state, error, pages, chunks in rows:
             if path in self.live and state != "failed":
                 state = "indexing"
             item = QTreeWidgetItem([Path(path).name, "", str(pages) if pages else "–", ""])
@@ -241,7 +249,10 @@ class LibraryPanel(QWidget):
             else:
                 item.setText(1, "indexed")
                 item.setIcon(0, icons.health_dot("ok"))
-            tip = path + (f"\n\n{error}" if error else "")
+            day, source = dated.get(path, (None, None))
+            item.setText(self.DATE, day or "")
+            tip = path + (f"\ndated {day} (from its {source})" if day else "")
+            tip += f"\n\n{error}" if error else ""
             for column in range(len(self.COLUMNS)):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
@@ -255,6 +266,13 @@ class LibraryPanel(QWidget):
         )
         self.apply_filter()
         self.library_changed.emit(len(indexed))
+
+    def _sort_clicked(self, column: int) -> None:
+        self.by_date = column == self.DATE and not self.by_date
+        header = self.tree.header()
+        header.setSortIndicatorShown(self.by_date)
+        header.setSortIndicator(self.DATE, Qt.SortOrder.DescendingOrder)
+        self.show_records(self.records)
 
     def apply_filter(self) -> None:
         words = self.search.text().lower().split()
