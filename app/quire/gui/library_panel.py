@@ -112,7 +112,7 @@ class LibraryPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        self.tree.setColumnWidth(1, 130)  # a failure's reason is elided here; in full below the list
+        self.tree.setColumnWidth(1, 90)  # a failure's reason is elided here; in full below the list
         for column in (2, 3, self.DATE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.by_date = False  # newest first when on
