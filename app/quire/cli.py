@@ -15,9 +15,9 @@ from typing import Any
 
 from quire import __version__
 from quire.bench import SECTIONS
+from quire.cli_chats import add_chat_option, add_chats_parser, add_filter_options, cmd_chats
 from quire.cli_models import add_parser as add_models_parser
 from quire.cli_models import cmd_models
-from quire.cli_chats import add_chat_option, add_chats_parser, add_filter_options, cmd_chats
 from quire.errors import QuireError
 from quire.terminal import ProgressBar, clear_line, fmt, print_json, print_skipped, sync_line
 

@@ -113,8 +113,11 @@ def _set_stream(
     limit = get("collection.max_documents")
     if len(files) > limit:
         return NoticeStream(query.question, str(TooManyDocuments(len(files), limit, within.describe())))
+    from quire.chat.metrics import AnswerRecorder
+
     documents = [SetDocument(path, sha, date, _title(quire, path)) for path, sha, date in files]
-    return SetAnswer(
+    recorder = AnswerRecorder(quire.metrics, chain)  # the model's facts with the figures; rated later
+    stream = SetAnswer(
         query.question,
         documents,
         lambda path: _document_text(quire, path),
@@ -123,11 +126,13 @@ def _set_stream(
         temperature=quire._temperature(),
         notes=NotesCache(quire.settings.home / "notes.sqlite3"),
         time_budget_s=get("collection.time_budget_s"),
-        metrics_log=quire.metrics,
+        metrics_log=recorder,  # type: ignore[arg-type]  # MetricsLog.record's shape, as core.py
         progress=progress,
         noun=query.filter.subject or "documents",
         history=history,
     )
+    quire._recorders[stream] = recorder
+    return stream
 
 
 def _title(quire: Any, path: str) -> str:
