@@ -103,6 +103,7 @@ def measure_scoped(quire: Any, documents: list[DatedDocument], with_model: int) 
         "scoped_questions": len(SCOPED_QUESTIONS),
         "scoped_exact": exact,
         "scoped_exact_share": round(exact / len(SCOPED_QUESTIONS), 3),
+        "scoped_exact_pct": round(100 * exact / len(SCOPED_QUESTIONS), 1),
         "scoped_answered_with_model": answered,
         "scoped_answer_mentions_share": round(mentioned / mentioned_of, 3) if mentioned_of else None,
         "scoped_answer_mean_s": round(sum(seconds) / len(seconds), 2) if seconds else None,
