@@ -103,12 +103,19 @@ class ChatStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Reads share the one connection with writes (the app's worker threads ask while the window
+        writes), so they take the lock too."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
     def get(self, chat_id: int) -> ChatSummary:
-        row = self._db.execute(
+        found = self._read(
             "SELECT c.*, (SELECT count(*) FROM turns t WHERE t.chat_id = c.id) AS turns FROM chats c"
             " WHERE c.id = ?",
             (chat_id,),
-        ).fetchone()
+        )
+        row = found[0] if found else None
         if row is None:
             raise ChatNotFound(chat_id)
         return ChatSummary(row["id"], row["title"], row["created_at"], row["updated_at"], row["turns"])
@@ -125,7 +132,7 @@ class ChatStore:
                 " WHERE t.chat_id = c.id AND lower(t.text) LIKE ? ESCAPE '!')"
             )
             params = [pattern, pattern]
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT c.*, (SELECT count(*) FROM turns t WHERE t.chat_id = c.id) AS turns FROM chats c "
             f"{where} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
             (*params, limit),
@@ -164,7 +171,7 @@ class ChatStore:
 
     def turns(self, chat_id: int) -> list[Turn]:
         self.get(chat_id)  # a clear error for an unknown chat
-        rows = self._db.execute("SELECT * FROM turns WHERE chat_id = ? ORDER BY id", (chat_id,))
+        rows = self._read("SELECT * FROM turns WHERE chat_id = ? ORDER BY id", (chat_id,))
         return [Turn(r["chat_id"], r["role"], r["text"], r["at"], _load(r["data"])) for r in rows]
 
     def prior_turn(self, chat_id: int) -> PriorTurn | None:
