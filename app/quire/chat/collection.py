@@ -231,7 +231,7 @@ class SetAnswer:
                 note, source = self._note(provider, document, text, share, over)
             self.note_sources[document.path] = source
             heading = " · ".join(p for p in (document.title, document.date) if p) or None
-            hits.append(Hit(document.path, None, None, 1.0, note, heading, "", document.date))
+            hits.append(Hit(document.path, None, None, 1.0, note, heading, date=document.date))
             self.progress(SetProgress(done + 1, total, document.path, "noted", self.noun))
         return hits
 
