@@ -274,14 +274,10 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     within = getattr(stream, "within", None)
     if within is not None and not args.json:
         print(f"({within.describe()})")
-    quick = getattr(stream, "quick", None)  # a set answer or a notice has none
-    if not args.json and quick is not None and stream.hits:
-        said = quick.text if quick.sentences else "nothing answers this directly."
-        lead = "\n" if "\n" in said else " "  # a list of documents starts on a line of its own
-        print(f"From your documents:{lead}{said}\n")
-        sys.stdout.flush()
+    shown = args.json or print_quick(stream)  # a set answer has its quick answer once it has read
     for text in stream:
         if not args.json:
+            shown = shown or print_quick(stream)
             sys.stdout.write(text)
             sys.stdout.flush()
     answer = stream.result()
@@ -292,6 +288,18 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
         print_answer_end(answer, stream.fallback_reason)
         print(f"(chat {chat}: follow up with `quire ask --chat {chat} …`)")
     return 1 if answer.error and not answer.partial else 0
+
+
+def print_quick(stream: Any) -> bool:
+    """The quick answer, before the model's: whether there was one to print (or none to wait for)."""
+    quick = getattr(stream, "quick", None)  # a notice has none; a set answer not until it has read
+    if quick is None or not stream.hits:
+        return False
+    said = quick.text if quick.sentences else "nothing answers this directly."
+    lead = "\n" if "\n" in said else " "  # a list of documents starts on a line of its own
+    print(f"From your documents:{lead}{said}\n")
+    sys.stdout.flush()
+    return True
 
 
 _CITATION_KEYS = {"n", "path", "page", "slide", "heading", "location", "cited", "quoted"}

@@ -22,6 +22,7 @@ from typing import Any
 from quire.chat.answer import Answer, AnswerStream
 from quire.chat.metrics import Metrics, MetricsLog
 from quire.chat.profiles import profile_for
+from quire.chat.quick import Encoder, Evidence, QuickAnswer, quick_per_source
 from quire.errors import ProviderUnavailable, QuireError
 from quire.providers.base import Provider, SamplingOptions
 from quire.search.retrieve import Hit
@@ -132,6 +133,7 @@ class SetAnswer:
         progress: Callable[[SetProgress], None] | None = None,
         noun: str = "documents",
         history: list[dict[str, str]] | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         if not providers:
             raise ProviderUnavailable("auto", "no provider is configured")
@@ -147,6 +149,8 @@ class SetAnswer:
         self.progress = progress or (lambda _event: None)
         self.noun = noun
         self.history = history or []
+        self._encoder = encoder  # for the quick answer and the claim check over what was read
+        self.quick: QuickAnswer | None = None
         self._stop = threading.Event()
         self.provider: Provider = providers[0]
         self.hits: list[Hit] = []
@@ -177,6 +181,8 @@ class SetAnswer:
         self.hits = self._map(started)
         self.map_s = time.perf_counter() - started
         self.progress(SetProgress(len(self.documents), len(self.documents), "", "answering", self.noun))
+        evidence = Evidence(self.question, self.hits, self._encoder) if self._encoder else None
+        self.quick = quick_per_source(evidence) if evidence is not None else None
         self._reduce = AnswerStream(
             self.question,
             self.hits,
@@ -187,6 +193,8 @@ class SetAnswer:
             history=self.history,
             system=SET_SYSTEM,
             mode="documents",  # one source per document, none cut off by the passage count
+            evidence=evidence,
+            quick=self.quick,
         )
         if self._stop.is_set():
             self._reduce.stop()

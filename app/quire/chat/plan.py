@@ -130,6 +130,7 @@ def _set_stream(
         progress=progress,
         noun=query.filter.subject or "documents",
         history=history,
+        encoder=quire.embedder,
     )
     quire._recorders[stream] = recorder
     return stream

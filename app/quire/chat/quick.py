@@ -48,6 +48,12 @@ class QuickSentence:
     text: str
     n: int  # the source's number, 1-based, as in the answer's citations; 0 = about the library itself
     score: float
+    label: str = ""  # shown before it (the document's name, in an answer over a set of documents)
+
+    @property
+    def shown(self) -> str:
+        text = f"{self.label}: {self.text}" if self.label else self.text
+        return f"{text} [{self.n}]" if self.n else text
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ class QuickAnswer:
 
     @property
     def text(self) -> str:
-        return self.separator.join(f"{s.text} [{s.n}]" if s.n else s.text for s in self.sentences)
+        return self.separator.join(s.shown for s in self.sentences)
 
     @property
     def n(self) -> int | None:
@@ -172,6 +178,20 @@ def quick_answer(evidence: Evidence) -> QuickAnswer:
     chosen.sort(key=lambda pair: (first[pair[1].index], pair[1].order))
     sentences = [QuickSentence(c.text, c.index + 1, round(s, 4)) for s, c in chosen]
     return QuickAnswer(sentences, evidence.hit_scores())
+
+
+def quick_per_source(evidence: Evidence, min_score: float = MIN_SCORE * 0.8) -> QuickAnswer:
+    """For a question over a set of documents: each source's best sentence for it, one per line
+    (the sources in their order), where one answers well enough."""
+    best: dict[int, tuple[float, _Candidate]] = {}
+    for score, cand in evidence.scored():
+        if cand.quotable and score >= min_score and cand.index not in best:
+            best[cand.index] = (score, cand)
+    sentences = [
+        QuickSentence(c.text, i + 1, round(s, 4), Path(evidence.hits[i].path).name)
+        for i, (s, c) in sorted(best.items())
+    ]
+    return QuickAnswer(sentences, evidence.hit_scores(), separator="\n")
 
 
 def _candidates(question: str, hits: list[Hit]) -> list[_Candidate]:

@@ -372,6 +372,9 @@ class AnswerRun:
             )
             for c in answer.citations
         ]
+        quick = answer.quick_answer
+        if not self.message.quick and quick is not None and quick.sentences:  # a set's, after reading
+            self.message.quick = quick.text
         self.message.flags = [t for s in answer.support for t in s.unsupported]
         self.message.unsupported = answer.unsupported_answer
         self.message.metrics = asdict(answer.metrics)
