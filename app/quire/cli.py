@@ -274,6 +274,9 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     within = getattr(stream, "within", None)
     if within is not None and not args.json:
         print(f"({within.describe()})")
+    scope_note = getattr(stream, "scope_note", None)
+    if scope_note and not args.json:
+        print(f"({scope_note})")
     shown = args.json or print_quick(stream)  # a set answer has its quick answer once it has read
     for text in stream:
         if not args.json:

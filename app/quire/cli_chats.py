@@ -79,6 +79,7 @@ def ask_extras(stream: Any) -> dict[str, Any]:
         "chat": getattr(stream, "chat", None),
         "documents": documents or None,
         "query": query.to_json() if query is not None else None,
+        "scope_note": getattr(stream, "scope_note", None),  # a named period answered from its mentions
     }
 
 

@@ -125,3 +125,14 @@ def test_ask_prints_the_quick_answer_first(qa: Quire, capsys: pytest.CaptureFixt
         first.startswith("From your documents: Submit the expense report within 30 days") and "[1]" in first
     )
     assert re.search(r"\nlocal · SmolLM2-135M-Instruct\.Q4_1\.gguf · TTFT [\d.]+ s", out)
+
+
+def test_a_named_period_no_document_is_dated_in_is_answered_from_its_mentions(qa: Quire) -> None:
+    # The deck is dated by its file (today); the question's "Q3 2024" is what it reports on.
+    stream = qa.ask("What was the revenue in Q3 2024?", "local")
+    assert stream.scope_note == "No document is dated Q3 2024: answering from the passages that mention it."
+    assert stream.within is None and "4.2 million euros" in stream.quick.text
+    # A relative period only a document's date can answer: nothing is dated then, and it says so.
+    last_week = qa.ask("What was decided last week?", "local")
+    assert not getattr(last_week, "scope_note", None) and not last_week.hits
+    assert last_week.result().answer.startswith("Nothing in the library matches “Documents dated")

@@ -178,6 +178,13 @@ def test_a_set_question_cites_exactly_the_periods_documents(
         "reading 2 of 2 documents", "read 2 of 2 documents", "writing the answer from 2 documents",
     ]  # fmt: skip
     assert answer.answer and not answer.error
+    # before the model's answer: each document's own sentence on what was decided, named and cited
+    quick = answer.quick_answer
+    assert quick is not None and quick.sentences and quick.separator == "\n"
+    for sentence in quick.sentences:
+        hit = stream.hits[sentence.n - 1]
+        assert hit.path in want and sentence.label == Path(hit.path).name
+        assert " ".join(sentence.text.split()) in " ".join(hit.text.split())
 
 
 @pytest.mark.slow

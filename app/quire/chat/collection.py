@@ -134,6 +134,7 @@ class SetAnswer:
         noun: str = "documents",
         history: list[dict[str, str]] | None = None,
         encoder: Encoder | None = None,
+        topic: str | None = None,
     ) -> None:
         if not providers:
             raise ProviderUnavailable("auto", "no provider is configured")
@@ -150,6 +151,7 @@ class SetAnswer:
         self.noun = noun
         self.history = history or []
         self._encoder = encoder  # for the quick answer and the claim check over what was read
+        self._topic = topic or question  # what the quick answer looks for: the question without its dates
         self.quick: QuickAnswer | None = None
         self._stop = threading.Event()
         self.provider: Provider = providers[0]
@@ -181,7 +183,7 @@ class SetAnswer:
         self.hits = self._map(started)
         self.map_s = time.perf_counter() - started
         self.progress(SetProgress(len(self.documents), len(self.documents), "", "answering", self.noun))
-        evidence = Evidence(self.question, self.hits, self._encoder) if self._encoder else None
+        evidence = Evidence(self._topic, self.hits, self._encoder) if self._encoder else None
         self.quick = quick_per_source(evidence) if evidence is not None else None
         self._reduce = AnswerStream(
             self.question,

@@ -5,6 +5,7 @@ all when the filter keeps no document or too many (a NoticeStream that says so).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,14 @@ def plan_answer(
     query: Query = understand(question, prior, clock or today, explicit=explicit, rewrite=rewrite)
     within = quire.resolve_filter(query.filter) if query.filter.active else None
     stream: Any
-    if within is not None and not within.files:
+    period = _named_period(question, query.standalone) if within is not None and not within.files else ""
+    if period and query.filter.scope.empty and not query.set_question and quire.catalog.mentions(period):
+        # "What was the revenue in Q3 2024?": no document is dated then, but the period is what
+        # the question asks about, and documents name it. Answer from those passages, and say so.
+        stream = quire.passage_answer(question, chain, k, question, None, history)
+        stream.scope_note = f"No document is dated {period}: answering from the passages that mention it."
+        within = None
+    elif within is not None and not within.files:
         stream = NoticeStream(question, no_documents_sentence(within, quire.catalog.date_span()))
     elif query.set_question and within is not None:  # "summarize last week's meetings": read them all
         stream = _set_stream(quire, query, within, chain, history, progress)
@@ -131,9 +139,25 @@ def _set_stream(
         noun=query.filter.subject or "documents",
         history=history,
         encoder=quire.embedder,
+        topic=query.standalone,
     )
     quire._recorders[stream] = recorder
     return stream
+
+
+_ABSOLUTE = re.compile(
+    r"(?i)^(q[1-4]|h[12]|\d{4}|\d{1,2}|jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|"
+    r"sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)$"
+)
+
+
+def _named_period(question: str, standalone: str) -> str:
+    """The calendar words the filter took out of the question ("Q3 2024", "March 2025"), when they
+    name a period outright; "" for relative ones ("last week"), which only a document date answers."""
+    kept = {w.casefold() for w in re.findall(r"\w+", standalone)}
+    taken = [w for w in re.findall(r"\w+", question) if w.casefold() not in kept]
+    named = [w for w in taken if _ABSOLUTE.match(w)]
+    return " ".join(named) if named and any(not w.isdigit() or len(w) == 4 for w in named) else ""
 
 
 def _title(quire: Any, path: str) -> str:

@@ -140,11 +140,20 @@ def fold(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A light English stem: enough that "flights" meets "flight" and "submitted" "submit"."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    """A light English stem: enough that "flights" meets "flight", "submitted" "submit" and
+    "decisions" "decided"."""
+    for suffix, keep in (
+        ("isions", "id"),
+        ("ision", "id"),
+        ("ies", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + keep
-    return word
+    return word[:-1] if word.endswith("e") and len(word) >= 4 else word  # "decide" as "decided"
 
 
 def content_words(text: str) -> set[str]:

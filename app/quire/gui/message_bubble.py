@@ -335,6 +335,10 @@ class AnswerRun:
 
     def _on_stream(self, stream: Any) -> None:
         self._stream = stream
+        scope_note = getattr(stream, "scope_note", None)
+        if scope_note:
+            self.message.notice = "\n".join(n for n in (self.message.notice, scope_note) if n)
+            self.bubble.refresh()
         quick = getattr(stream, "quick", None)
         if quick is not None and not quick.sentences and stream.hits:
             self.message.quick = NOTHING_DIRECT  # said plainly, before the model may guess

@@ -404,6 +404,17 @@ class Catalog(DateColumns):
             return words
         return [word for word in words if counts.get(word, 0) <= COMMON_SHARE * size]
 
+    def mentions(self, phrase: str) -> bool:
+        """Whether any chunk's text has these words in this order ("Q3 2024", "March 2025")."""
+        words = re.findall(r"\w+", phrase.lower())
+        if not words:
+            return False
+        match = '"' + " ".join(words) + '"'
+        return (
+            self._db.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (match,)).fetchone()
+            is not None
+        )
+
     def full_text_search(self, query: str, limit: int) -> list[str]:
         """Chunk ids ranked by BM25; any word may match (the ranking rewards the ones that match more)."""
         words = self._telling_words(list(dict.fromkeys(re.findall(r"\w+", query.lower()))))
