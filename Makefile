@@ -35,7 +35,10 @@ $(EMBEDDER_ONNX): $(VENV)/.installed app/quire/search/onnx_embedder.py
 
 models: $(MODEL) $(EMBEDDER_ONNX)
 
+# Qt's X11 plugin needs a few system libraries a fresh Debian lacks: installed here when run as
+# root (apt or dnf), else named with the command that installs them.
 run: setup models
+	$(BIN)/python -m quire.qt_libs --install
 	$(BIN)/quire
 
 test: setup models

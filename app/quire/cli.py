@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument(
         "--screenshot", metavar="PNG", type=Path, help="render the main window to a PNG file and exit"
     )
+    gui.add_argument(
+        "--size", metavar="WxH", default="1280x800", help="the window's size for --screenshot (1280x800)"
+    )
 
     ingest = sub.add_parser(
         "ingest",
@@ -182,7 +185,12 @@ def _gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ImportError:
         parser.print_help()
         return 0
-    return run_gui(screenshot=getattr(args, "screenshot", None))
+    size = getattr(args, "size", "1280x800")
+    try:
+        width, height = (int(n) for n in size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size wants WIDTHxHEIGHT, e.g. 1920x1080, not {size!r}")
+    return run_gui(screenshot=getattr(args, "screenshot", None), size=(width, height))
 
 
 # Commands -----------------------------------------------------------------------------------------
@@ -424,11 +432,11 @@ def cmd_remove(args: argparse.Namespace, settings: Any) -> int:
     if not dropped:
         print("quire remove: none of those paths are in the library", file=sys.stderr)
         return 1
-    returning = [p for p in dropped if quire.catalog.library_folder_of(p)]
-    if returning:
+    staying_out = [p for p in dropped if quire.catalog.library_folder_of(p)]
+    if staying_out:
         print(
-            f"quire remove: {len(returning)} of these are still in a library folder: the next refresh "
-            "brings them back (move them out of the folder, or remove the folder)",
+            f"quire remove: {len(staying_out)} of these are in a library folder: its refreshes leave "
+            "them out (`quire ingest` them by name to bring them back)",
             file=sys.stderr,
         )
     return 0

@@ -74,6 +74,7 @@ DEFAULTS: dict[str, Any] = {
     "chat.rewrite": "rules",  # rules | model: who makes a follow-up stand alone (see chat/rewrite.py)
     "collection.max_documents": 25,  # most documents one set question ("summarize…") reads
     "collection.time_budget_s": 240.0,  # notes past this are the documents' openings (the answer says so)
+    "gui.theme": "system",  # system (follow the OS) | light | dark
     "logging.level": "INFO",  # DEBUG | INFO | WARNING | ERROR, for logs/quire.log
     "logging.prompts": False,  # true = questions, prompts and answer text may appear in the log
 }
@@ -115,6 +116,18 @@ def coerce(key: str, value: Any) -> Any:
     except (TypeError, ValueError):
         kind = type(default).__name__
         raise ConfigError(f"{key} wants a {kind}, got {value!r}") from None
+
+
+def qt_environment() -> dict[str, str]:
+    """The variables that decide which Qt platform plugin the window loads (see quire.qt_libs)."""
+    names = (
+        "QT_QPA_PLATFORM",
+        "QT_QPA_PLATFORM_PLUGIN_PATH",
+        "WAYLAND_DISPLAY",
+        "XDG_SESSION_TYPE",
+        "DISPLAY",
+    )
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 def default_home() -> Path:

@@ -31,7 +31,10 @@ if TYPE_CHECKING:
     from quire.chat.query import QueryFilter
     from quire.library.folders import FolderChanges
     from quire.library.overview import Overviews
+    from quire.library.slides import SlideView
     from quire.library.sync import SyncProgress, SyncSummary
+    from quire.providers.base import ProviderHealth
+    from quire.providers.local import ModelFile
     from quire.search.filters import ResolvedFilter
     from quire.search.stores import StoreChoice
 
@@ -159,21 +162,25 @@ class Quire:
         progress: Callable[[IngestProgress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> IngestSummary:
-        """Import files and folders, remembering the folders as library folders; no paths re-scans
-        the library folders (see refresh). An interrupted earlier import is finished along the way
-        (after making the catalog and the store agree again: see library/reconcile.py)."""
+        """Import files and folders, remembering the folders as library folders once their import
+        has finished; no paths re-scans the library folders (see refresh). An interrupted earlier
+        import is finished along the way (after making the catalog and the store agree again: see
+        library/reconcile.py). A stopped import stays pending: `abandon_import` drops the rest.
+        Naming a file or folder the user had removed takes it off the exclude list."""
         wanted = [Path(os.path.abspath(p)) for p in paths]
         missing: list[FileProblem] = []
         with self._writing("import"):
             if wanted:
-                for folder in (p for p in wanted if p.is_dir()):
-                    self.catalog.add_folder(str(folder))
+                self.catalog.include([str(p) for p in wanted])
             else:
                 wanted, missing = self._library_folders()
             self._reconcile()
             pending = [Path(p) for p in self.catalog.pending_imports() if Path(p) not in wanted]
             summary = self._ingestor().run(wanted + pending, progress, cancel, retry_failed=bool(paths))
             self.date_library()
+            if not summary.cancelled:
+                for folder in (p for p in wanted + pending if p.is_dir()):
+                    self.catalog.add_folder(str(folder))
         self._push_if_online()
         return replace(summary, failed=[*summary.failed, *missing]) if missing else summary
 
@@ -209,9 +216,60 @@ class Quire:
     def pending_imports(self) -> list[str]:
         return self.catalog.pending_imports()
 
+    def abandon_import(self) -> list[str]:
+        """Cancel a stopped import for good: the files it had not indexed yet are left out (its
+        finished files stay, its new folders do not become library folders). Returns what it named."""
+        with self._writing("cancel"):
+            pending = self.catalog.pending_imports()
+            self.catalog.clear_pending_imports()
+        return pending
+
+    def reindex(
+        self,
+        paths: list[Path],
+        progress: Callable[[IngestProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestSummary:
+        """Read and embed files again although they have not changed (their old chunks answer till then)."""
+        with self._writing("re-index"):
+            for path in paths:
+                self.catalog.forget_version(os.path.abspath(path))
+        return self.ingest(paths, progress, cancel)
+
+    def import_preview(self, paths: list[Path]) -> list[FileProblem]:
+        """What an import of these paths will skip or refuse, from a quick look (nothing is read)."""
+        from quire.library.ingest import scan
+
+        _files, failed, skipped, _folders = scan([Path(p) for p in paths], self.catalog.excluded())
+        return failed + skipped
+
+    def slide(self, path: str, number: int) -> SlideView:
+        """A deck's slide for the source viewer, read only from the version the import checked."""
+        from quire.errors import LoaderError
+        from quire.library.slides import read_slide
+
+        record = self.catalog.file(path)
+        try:
+            stat = os.stat(path)
+        except OSError as exc:
+            raise LoaderError(Path(path), f"cannot be read ({exc.strerror})") from None
+        if record is None or (record.size, record.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            raise LoaderError(Path(path), "changed since it was imported (import it again to show it here)")
+        return read_slide(Path(path), number)
+
+    def excluded(self) -> list[str]:
+        """Files and folders removed from inside library folders: refreshes leave them out."""
+        return self.catalog.excluded()
+
+    def include(self, paths: list[str]) -> list[str]:
+        """Put excluded paths back: the next refresh of their library folder imports them."""
+        with self._writing("include"):
+            return self.catalog.include([os.path.abspath(p) for p in paths])
+
     def remove(self, paths: list[Path]) -> list[str]:
         """Drop files (or everything under folders, which stop being library folders) from the
-        library; returns the files dropped, then the library folders forgotten."""
+        library; returns the files dropped, then the library folders forgotten. What lies inside
+        a library folder goes on the exclude list, so that refreshes do not bring it back."""
         dropped, forgotten = [], []
         with self._writing("removal"):
             ingestor = self._ingestor()
@@ -224,6 +282,8 @@ class Quire:
                 for record in records:
                     if ingestor.remove(record):
                         dropped.append(record)
+                if self.catalog.library_folder_of(path):
+                    self.catalog.exclude([path])
         self._push_if_online()
         return dropped + forgotten
 
@@ -426,6 +486,45 @@ class Quire:
         if query_filter.dates is not None and self.catalog.undated():
             date_undated(self.catalog)  # catalog only: reading never writes the vector store
         return resolve(query_filter, self.catalog, store_has_dates(self.catalog, self.store_choice))
+    # Providers as the window sees them (it never makes one itself) ----------------------------
+
+    def provider_health(self) -> dict[str, ProviderHealth]:
+        from quire.providers.router import health_report
+
+        return health_report(self.settings)
+
+    def test_provider(self, name: str, settings: Settings | None = None) -> ProviderHealth:
+        """One provider's health now, with `settings` being edited (Settings' Test buttons). The
+        local model is loaded too, so that ok means it can answer."""
+        from quire.errors import ProviderUnavailable
+        from quire.providers.router import make_provider
+
+        try:
+            provider = make_provider(name, settings or self.settings)
+        except ProviderUnavailable as exc:
+            return ProviderHealth(False, "", exc.reason, configured=False)
+        health = provider.health()
+        if health.ok and name == "local":
+            provider.count_tokens("warm up")  # loads the model (a broken one fails here)
+        return health
+
+    def local_models(self) -> list[ModelFile]:
+        """Every GGUF in the models folders."""
+        from quire.providers.local import find_models
+
+        return find_models(self.settings)
+
+    def check_local_model(self, name: str) -> str | None:
+        """Load a local model now (the model picker), so the first question does not wait for it;
+        the reason when it cannot be used."""
+        from quire.providers.local import LocalProvider
+
+        provider = LocalProvider(self.settings, name)
+        health = provider.health()
+        if not health.ok:
+            return health.error
+        provider.count_tokens("warm up")
+        return None
 
     def status(self, providers: bool = True, consistency: bool = True) -> dict[str, Any]:
         counts = self.catalog.counts()
@@ -441,6 +540,7 @@ class Quire:
             "pending_imports": self.catalog.pending_imports(),
             "folders": self.catalog.folders(),
             "dates": self.catalog.date_span(),  # oldest/newest document date, and their sources
+            "excluded": self.catalog.excluded(),
         }
         if report["store_mode"] != "chroma" or self.settings.get("oracle.dsn"):
             report.update(self._store_report())

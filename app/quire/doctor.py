@@ -48,6 +48,7 @@ def run_checks(quick: bool = False, home: Path | None = None) -> list[Check]:
         checks.append(Check("config", FAIL, str(exc), f"fix or remove {home / 'config.toml'}"))
     steps: list[tuple[str, Callable[[], Iterator[Check]]]] = [
         ("python", lambda: iter([_python()])),
+        ("qt platform", lambda: iter([_qt_platform()])),
         ("data dir", lambda: _data_dir(settings)),
         ("keyring", lambda: iter([_keyring(settings)])),
         ("llama.cpp", lambda: _llama(settings)),
@@ -119,6 +120,34 @@ def _python() -> Check:
     version = platform.python_version()
     detail = f"Python {version} ({sys.executable}), Quire {__version__}"
     return Check("python", OK, detail)  # pyproject's requires-python keeps older ones out
+
+
+def _qt_platform() -> Check:
+    """The X11 plugin's system libraries (Qt aborts the window without them, naming the wrong one)."""
+    from quire.config import qt_environment
+    from quire.qt_libs import check_platform, platform_for_window
+
+    if not sys.platform.startswith("linux"):
+        return Check("qt platform", OK, f"{sys.platform}: Qt carries its platform plugin's libraries")
+    env = qt_environment()
+    extra = [env.get("QT_QPA_PLATFORM_PLUGIN_PATH", "")]
+    wanted = platform_for_window(env) or "xcb"
+    found = check_platform(wanted, extra)
+    if found.ok and wanted != "xcb":  # X11 is Qt's fallback when the chosen one fails
+        found = check_platform("xcb", extra)
+    if not found.plugin:
+        return Check("qt platform", WARN, f"no {found.platform} platform plugin found", "reinstall PySide6")
+    if not found.ok:
+        fix = found.fix()
+        return Check(
+            "qt platform",
+            FAIL,
+            f"{found.platform} plugin cannot load: {', '.join(found.missing)} missing",
+            fix,
+        )
+    return Check(
+        "qt platform", OK, f"{found.platform} plugin's libraries found ({found.how}: {found.plugin})"
+    )
 
 
 def _data_dir(settings: Settings) -> Iterator[Check]:

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/../.."
 python=${PYTHON:-.venv/bin/python}
 started=$(date +%s)
 
+# The bundle carries the X11 plugin's system libraries (libxcb-cursor0, -icccm4, -keysyms1…) from this
+# machine: PyInstaller copies what the plugin links, and skips what it cannot find. Refuse to build
+# a bundle that would lack them (the app checks again at start, on the user's machine).
+PYTHONPATH=app "$python" -m quire.qt_libs || { echo "build.sh: install those packages, then build" >&2; exit 1; }
+
 "$python" -m PyInstaller --noconfirm --log-level WARN --workpath build/pyinstaller --distpath dist \
   "$@" packaging/linux/quire.spec
 built=$(date +%s)

@@ -102,7 +102,7 @@ def open_window(qtbot: Any, shared_embedder: Any) -> Iterator[Callable[..., Any]
         return make
 
     def opener(home: Path, embedder: Any = None, wait: bool = True) -> Any:
-        window = MainWindow(quire_factory=factory_for(home, embedder or shared_embedder))
+        window = MainWindow(quire_factory=factory_for(home, embedder or shared_embedder), home=home)
         qtbot.addWidget(window)
         window.show()
         windows.append(window)

@@ -98,7 +98,7 @@ def test_quick_answer_shows_first_then_flags_and_folded_sources(
     viewer = window.viewers[-1]
     assert isinstance(viewer, PdfViewer)
     qtbot.waitUntil(lambda: viewer.current_page() == 2)
-    assert viewer.matches and viewer.search.searchString().startswith("Volunteers counted 312")
+    assert viewer.marked("support") and viewer.marked("support")[0].startswith("Volunteers counted 312")
 
 
 def test_an_answer_whose_claims_are_all_made_up_says_so(

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from helpers import keyring_problem
+from quire.gui.settings_dialog import SettingsDialog
 
 QUIRE = Path(sys.executable).parent / "quire"
 
@@ -51,15 +52,30 @@ def test_toolbar_shows_provider_health_and_models(qtbot: Any, open_window: Any, 
     assert buttons["local"].isChecked() and window.toggle.group.exclusive()
     assert buttons["local"].property("health") == "ok"
     assert "ready" in buttons["local"].toolTip()
-    for name in ("lan", "oci"):  # nothing configured: red with the reason in the tooltip
-        assert buttons[name].property("health") == "down"
-        assert "unavailable" in buttons[name].toolTip()
+    for name in ("lan", "oci"):  # nothing configured: a hollow dot, said in plain words
+        assert buttons[name].property("health") == "unset"
+        assert "not set up" in buttons[name].toolTip() and "providers." not in buttons[name].toolTip()
+    assert buttons["lan"].toolTip().startswith("LAN server not set up")
     assert buttons["auto"].property("health") in {"ok", "warn"}
-    assert "local" in buttons["auto"].toolTip()
+    assert "local model" in buttons["auto"].toolTip()
+
+    # A provider that is not set up cannot be picked: it asks, and Set up… opens its Settings.
     qtbot.mouseClick(buttons["lan"], Qt.MouseButton.LeftButton)
-    assert window.provider() == "lan" and not buttons["local"].isChecked()
+    assert window.provider() == "local" and buttons["local"].isChecked()
+    assert window.banner.isVisible() and window.banner.text().startswith("LAN server not set up")
+    assert window.banner.action.text() == "Set up…"
+    qtbot.mouseClick(window.banner.action, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None and dialog.tabs.currentIndex() == 0
+    assert (
+        dialog.focusWidget() is dialog.fields["providers.lan.url"]
+        or dialog.fields["providers.lan.url"].hasFocus()
+    )
+    dialog.reject()
+    qtbot.mouseClick(buttons["auto"], Qt.MouseButton.LeftButton)
+    assert window.provider() == "auto"
     saved = tomllib.loads((library_copy / "config.toml").read_text(encoding="utf-8"))
-    assert saved["providers"]["default"] == "lan"
+    assert saved["providers"]["default"] == "auto"
     label = window.model_picker.itemText(window.model_picker.currentIndex())
     assert "SmolLM2-135M-Instruct" in label and "MB" in label and "Q4_1" in label
 
@@ -92,9 +108,13 @@ def test_settings_save_the_lan_url_to_config_and_check_connections(
     # Test connection runs in a worker and reports back without saving anything.
     for name in ("local", "lan"):
         qtbot.mouseClick(dialog.findChild(QPushButton, f"test_{name}"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.test_results["local"].text().startswith("✓"), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.test_results["local"].text().startswith("✓"), timeout=30_000)
     qtbot.waitUntil(lambda: dialog.test_results["lan"].text().startswith("✗"), timeout=20_000)
-    assert "SmolLM2" in dialog.test_results["local"].text()
+    local = dialog.test_results["local"].text()
+    assert "SmolLM2" in local and "ready to answer" in local and "reachable" not in local
+    lan = dialog.test_results["lan"]
+    assert lan.wordWrap()  # on its own row, it grows to its text: never clipped
+    qtbot.waitUntil(lambda: lan.height() >= lan.heightForWidth(lan.width()) - 1, timeout=2000)
     assert "url" not in (library_copy / "config.toml").read_text(encoding="utf-8")
 
     with qtbot.waitSignal(dialog.saved):

@@ -125,9 +125,15 @@ def test_cli_refresh_status_and_remove(
     assert cli_main(["ingest", "--json"]) == 0  # no paths: refresh the library folders
     assert json.loads(capsys.readouterr().out)["added"] == 1
     assert cli_main(["remove", str(notes / "b.md")]) == 0
-    assert "still in a library folder" in capsys.readouterr().err
-    assert cli_main(["ingest", "--json"]) == 0  # ...and it comes back
+    assert "refreshes leave them out" in capsys.readouterr().err
+    assert cli_main(["ingest", "--json"]) == 0  # ...and a refresh leaves it out
+    assert json.loads(capsys.readouterr().out)["added"] == 0
+    assert cli_main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["excluded"] == [str(notes / "b.md")]
+    assert cli_main(["ingest", str(notes / "b.md"), "--json"]) == 0  # named: it is back
     assert json.loads(capsys.readouterr().out)["added"] == 1
+    assert cli_main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["excluded"] == []
 
     assert cli_main(["remove", str(notes)]) == 0
     out = capsys.readouterr().out

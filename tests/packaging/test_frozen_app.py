@@ -165,6 +165,9 @@ def test_bundle_holds_what_the_app_needs_and_not_more(bundle: dict[str, Any]) ->
     assert (internal / "rapidocr_onnxruntime" / "models" / "ch_PP-OCRv4_rec_infer.onnx").is_file()
     assert (internal / "PySide6" / "Qt" / "plugins" / "iconengines" / "libqsvgicon.so").is_file()
     libraries = [p.name for p in internal.rglob("*.so*")]
+    # the X11 plugin's libraries that a fresh Debian lacks travel with the bundle (build.sh checks)
+    for soname in ("libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1"):
+        assert soname in libraries, soname
     unwanted = re.compile(
         r"Qt6(Qml|Quick|WebEngine|3D|Multimedia|Designer|Charts)|libtorch|libcudart|libnccl|libgtk-3"
     )

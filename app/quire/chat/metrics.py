@@ -97,6 +97,9 @@ CREATE TABLE IF NOT EXISTS preferences (
 """
 
 
+STOPPED = "stopped by the user"  # how answer.py records a Stop: the user's choice, not an error
+
+
 class MetricsLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +211,8 @@ class MetricsLog:
                         "tokens_per_s_p95": _p95([r[1] for r in rows]),
                         "total_s_median": _median([r[2] for r in rows]),
                         "fallbacks": sum(1 for r in rows if r[3]),
-                        "errors": sum(1 for r in rows if r[4]),
+                        "errors": sum(1 for r in rows if r[4] and r[4] != STOPPED),
+                        "stopped": sum(1 for r in rows if r[4] == STOPPED),
                         "peak_rss_mb": round(max(peaks), 1) if peaks else None,
                         "rated": len(rated),
                         "rated_good_share": round(sum(1 for r in rated if r > 0) / len(rated), 3)

@@ -40,6 +40,7 @@ class CompareView(QWidget):
         self.question.setPlaceholderText("One question, answered by each provider you tick")
         self.question.returnPressed.connect(self.compare)
         self.question.setAcceptDrops(False)  # dropped files go to the window: they import
+        self.question.setMinimumWidth(120)
         row.addWidget(self.question, 1)
         self.checks: dict[str, QCheckBox] = {}
         for name, label in PROVIDER_LABELS.items():

@@ -68,7 +68,6 @@ class FolderWatch(QObject):
         self.retry.setSingleShot(True)
         self.retry.setInterval(RETRY_MS)
         self.retry.timeout.connect(self.look)
-        self.paused = False  # after the user cancels an import: watch, but refresh only when asked again
         self._burst_since: float | None = None
         library.import_finished.connect(self._import_finished)
 
@@ -134,7 +133,9 @@ class FolderWatch(QObject):
             return
         self._watch(paths)
         self.looked.emit(changes)
-        if changes and not self.paused:
+        if (
+            changes and not self.library.paused
+        ):  # a paused import waits for Resume (a refresh would resume it)
             log.info(
                 "library folders: %d new, %d changed, %d gone: refreshing",
                 len(changes.new),
@@ -157,8 +158,5 @@ class FolderWatch(QObject):
         if summary is None:
             if self.library.background and isinstance(self.library.last_error, LibraryBusy):
                 self.retry.start()  # another Quire was writing the library: try again in a while
-        elif summary.cancelled:
-            self.paused = True  # as the panel says: it resumes at the next start (or the next import)
-        elif not self.library.background:
-            self.paused = False
+        elif not self.library.background and not summary.cancelled:
             self.look()  # the user imported: a new library folder to watch, changes made meanwhile

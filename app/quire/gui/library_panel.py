@@ -1,124 +1,122 @@
-"""The library: files and their ingest state, the import progress with ETA and Cancel, drop target."""
+"""The library sidebar: the document list, the import with Pause / Resume / Cancel, the drop target,
+and what the user does to documents (open, reveal, re-index, remove with Undo, exclude)."""
 
 from __future__ import annotations
 
-import os
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
-    QProgressBar,
+    QMessageBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from quire.errors import LibraryBusy
-from quire.gui import icons
-from quire.gui.style import repolish
+from quire.gui import icons, shortcuts
+from quire.gui.import_row import ImportRow
+from quire.gui.labels import literal
+from quire.gui.library_import import ImportMixin
+from quire.gui.library_list import NAME, PATH_ROLE, STATE, STATE_ROLE, LibraryList, Row, row_for
+from quire.gui.library_removal import UNDO_MS, RemovalMixin
+from quire.gui.notice import NoticeBar
+from quire.gui.reveal import open_file, reveal
+from quire.gui.style import repolish, space
 from quire.gui.workers import IngestWorker, run_job
+from quire.library.loaders import SUPPORTED
 
-PATH_ROLE = Qt.ItemDataRole.UserRole
-FILE_FILTER = "Notes, PDFs and decks (*.md *.markdown *.txt *.pdf *.pptx);;All files (*)"
-
-
-def eta_text(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.0f} s left"
-    return f"{seconds / 60:.0f} min left"
+EMPTY, LIST, LOADING = range(3)
 
 
-class LibraryPanel(QWidget):
+def file_filter() -> str:
+    patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED)
+    return f"Documents ({patterns});;All files (*)"
+
+
+class LibraryPanel(ImportMixin, RemovalMixin, QWidget):
     import_started = Signal()
     import_finished = Signal(object)  # IngestSummary, or None when it failed outright
     library_changed = Signal(int)  # number of files indexed and ready to answer from
-
-    COLUMNS = ("Name", "State", "Pages", "Chunks", "Date")
-    DATE = 4  # the document's date (library/dates.py); a click on its header sorts by it
+    open_requested = Signal(str)  # a document to show in Quire's viewer
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("librarySidebar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.quire: Any = None
         self.worker: IngestWorker | None = None
         self.queued: list[Path] = []
         self.background = False  # the running (or last) import is a refresh the folder watcher asked for
         self.refresh_due = False  # a refresh was asked for while an import ran: it runs next
+        self.paused = False  # an import stopped by Pause: Resume (or the next start) carries on
         self.last_error: Exception | None = None  # why the last import failed outright
         self.records: list[Any] = []
         self.live: dict[str, str] = {}  # path → stage of files the running import is on
         self.rejected: dict[str, str] = {}  # files the import refused outright (not in the catalog)
         self.last_summary: Any = None
+        self.last_progress: Any = None
+        self.remember_folder: Callable[[str], None] = lambda _folder: None
+        self.start_folder: Callable[[], str] = lambda: str(Path.home())
+        self.undo_ms = UNDO_MS
+        self.removing: list[str] = []  # removed from the list, removed from the library once Undo expires
+        self.confirm_box: QMessageBox | None = None
         self._started = 0.0
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(6)
+        layout.setContentsMargins(space(3), space(3), space(3), space(3))
+        layout.setSpacing(space(2))
+        top = QHBoxLayout()
         title = QLabel("Library")
         title.setObjectName("panelTitle")
-        layout.addWidget(title)
+        top.addWidget(title)
+        top.addStretch(1)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setProperty("primary", True)
+        self.import_button.setToolTip(
+            shortcuts.tip("Import files", shortcuts.IMPORT) + "; or drop files and folders on the window"
+        )
+        self.import_button.clicked.connect(self.choose_files)
+        top.addWidget(self.import_button)
+        layout.addLayout(top)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter files  (Ctrl+K)")
+        self.search.setObjectName("libraryFilter")
+        self.search.setPlaceholderText(
+            f"Filter documents  ({shortcuts.text(shortcuts.FOCUS_LIBRARY_SEARCH)})"
+        )
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.apply_filter)
         self.search.setAcceptDrops(False)  # a dropped file imports; it never types its path here
         layout.addWidget(self.search)
 
-        self.notice = QLabel()
-        self.notice.setObjectName("libraryNotice")
-        self.notice.setWordWrap(True)
-        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice_box = QFrame()
-        self.notice_box.setObjectName("noticeBox")
-        row = QHBoxLayout(self.notice_box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.notice, 1)
-        dismiss = QToolButton()
-        dismiss.setText("✕")
-        dismiss.setAutoRaise(True)
-        dismiss.setToolTip("Dismiss")
-        dismiss.clicked.connect(self.notice_box.hide)
-        row.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
-        self.notice_box.hide()
-        layout.addWidget(self.notice_box)
+        self.notice = NoticeBar()
+        self.notice_box = self.notice  # (the name the older tests know it by)
+        layout.addWidget(self.notice)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._drop_target())
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(list(self.COLUMNS))
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree = LibraryList()
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
-        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        self.tree.setColumnWidth(1, 90)  # a failure's reason is elided here; in full below the list
-        for column in (2, 3, self.DATE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.by_date = False  # newest first when on
-        header.setSectionsClickable(True)
-        header.sectionClicked.connect(self._sort_clicked)
+        self.tree.open_requested.connect(self.open_requested)
+        self.tree.remove_requested.connect(self.remove_selected)
         self.stack.addWidget(self.tree)
+        loading = QLabel("Opening the library…")
+        loading.setObjectName("loadingState")
+        loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(loading)
+        self.stack.setCurrentIndex(LOADING)
         layout.addWidget(self.stack, 1)
         self.detail = QLabel()
         self.detail.setObjectName("failureDetail")
@@ -127,61 +125,71 @@ class LibraryPanel(QWidget):
         self.detail.hide()
         layout.addWidget(self.detail)
 
-        self.progress_row = QFrame()
-        progress = QVBoxLayout(self.progress_row)
-        progress.setContentsMargins(0, 0, 0, 0)
-        line = QHBoxLayout()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the import after the current step (it resumes next start)")
-        self.cancel_button.clicked.connect(self.cancel_import)
-        line.addWidget(self.progress, 1)
-        line.addWidget(self.cancel_button)
-        progress.addLayout(line)
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName("progressLabel")
-        progress.addWidget(self.progress_label)
-        self.progress_row.hide()
+        self.progress_row = ImportRow()
+        self.progress_row.pause_clicked.connect(self.pause_import)
+        self.progress_row.resume_clicked.connect(self.resume_import)
+        self.progress_row.cancel_clicked.connect(self.cancel_import)
+        self.progress = self.progress_row.bar
+        self.progress_label = self.progress_row.label
+        self.cancel_button = self.progress_row.cancel_button
+        self.pause_button = self.progress_row.pause_button
+        self.resume_button = self.progress_row.resume_button
         layout.addWidget(self.progress_row)
 
         buttons = QHBoxLayout()
-        self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("Import files (Ctrl+O); or drop files and folders on the window")
-        self.import_button.clicked.connect(self.choose_files)
+        buttons.setSpacing(space(1))
         self.retry_button = QToolButton()
         self.retry_button.setText("Retry")
         self.retry_button.clicked.connect(self.retry_selected)
         self.remove_button = QToolButton()
         self.remove_button.setText("Remove")
+        self.remove_button.setToolTip(shortcuts.tip("Remove from the library", shortcuts.REMOVE_DOCUMENT))
         self.remove_button.clicked.connect(self.remove_selected)
         self.reveal_button = QToolButton()
         self.reveal_button.setText("Reveal")
         self.reveal_button.setToolTip("Show the file in the file manager")
         self.reveal_button.clicked.connect(self.reveal_selected)
-        for button in (self.import_button, self.retry_button, self.remove_button, self.reveal_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
         self.counts = QLabel()
         self.counts.setObjectName("libraryCounts")
-        layout.addWidget(self.counts)
+        self.counts.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        buttons.addWidget(self.counts, 1)
+        for button in (self.retry_button, self.remove_button, self.reveal_button):
+            buttons.addWidget(button)  # shown while documents are selected
+        layout.addLayout(buttons)
+
+        self.overlay = QLabel("Drop to add to the library\nQuire copies nothing and moves nothing", self)
+        self.overlay.setObjectName("dropOverlay")
+        self.overlay.setWordWrap(True)
+        self.overlay.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.overlay.hide()
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(250)
         self._refresh_timer.timeout.connect(self.refresh)
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self._commit_removal)
         self._update_buttons()
 
     def _drop_target(self) -> QWidget:
         box = QFrame()
         box.setObjectName("dropTarget")
         inner = QVBoxLayout(box)
+        inner.setSpacing(space(2))
         inner.addStretch(1)
+        badges = QHBoxLayout()
+        badges.addStretch(1)
+        for suffix in (".pdf", ".pptx", ".md", ".txt"):
+            badge = QLabel()
+            badge.setPixmap(icons.file_type(suffix, 32).pixmap(32, 32))
+            badges.addWidget(badge)
+        badges.addStretch(1)
+        inner.addLayout(badges)
+        kinds = " · ".join(dict.fromkeys(SUPPORTED))
         for text, name in (
             ("Drop notes, PDFs and slide decks here", "dropTitle"),
-            (".md · .txt · .pdf · .pptx — files or whole folders", "dropHint"),
+            (f"{kinds} — files or whole folders. They stay where they are.", "dropHint"),
         ):
             label = QLabel(text)
             label.setObjectName(name)
@@ -189,6 +197,7 @@ class LibraryPanel(QWidget):
             label.setWordWrap(True)
             inner.addWidget(label)
         choose = QPushButton("Choose files…")
+        choose.setProperty("primary", True)
         choose.clicked.connect(self.choose_files)
         folder = QPushButton("Choose a folder…")
         folder.clicked.connect(self.choose_folder)
@@ -201,6 +210,10 @@ class LibraryPanel(QWidget):
         inner.addStretch(1)
         return box
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.overlay.setGeometry(self.rect().adjusted(space(1), space(1), -space(1), -space(1)))
+
     # The list ------------------------------------------------------------------------------------
 
     def set_quire(self, quire: Any) -> None:
@@ -212,294 +225,176 @@ class LibraryPanel(QWidget):
 
     def refresh(self) -> None:
         if self.quire is not None:
-            run_job(self.quire.catalog.files, self.show_records, owner=self)
+            run_job(self.quire.catalog.files, self.show_records, self._list_failed, owner=self)
+
+    def _list_failed(self, message: str) -> None:
+        self.stack.setCurrentIndex(EMPTY)
+        self.show_notice(f"The library cannot be read: {message}", error=True)
+        self.library_changed.emit(0)
 
     def schedule_refresh(self) -> None:
         self._refresh_timer.start()
 
     def show_records(self, records: list[Any]) -> None:
         self.records = records
-        selected = set(self.selected_paths())
-        self.tree.clear()
         known = {r.path for r in records}
-        rows = [(r.path, r.state, r.error, r.pages, r.chunks) for r in records]
-        rows += [(p, "indexing", None, None, None) for p in self.live if p not in known]
-        rows += [(p, "failed", e, None, None) for p, e in self.rejected.items() if p not in known]
-        dated = {r.path: (getattr(r, "doc_date", None), getattr(r, "date_source", None)) for r in records}
-        rows.sort(key=lambda row: Path(row[0]).name.lower())
-        if self.by_date:
-            rows.sort(key=lambda row: dated.get(row[0], (None, None))[0] or "", reverse=True)
-        for path, state, error, pages, chunks in rows:
-            if path in self.live and state != "failed":
-                state = "indexing"
-            item = QTreeWidgetItem([Path(path).name, "", str(pages) if pages else "–", ""])
-            item.setData(0, PATH_ROLE, path)
-            item.setData(1, PATH_ROLE, state)
-            if chunks is not None and state != "failed":
-                item.setText(3, str(chunks))
-            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
-            item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight)
-            if state == "failed":
-                item.setText(1, f"failed: {error or 'unknown error'}")
-                item.setForeground(1, QColor("#e03131"))
-                item.setIcon(0, icons.health_dot("down"))
-            elif state == "indexing":
-                item.setText(1, f"indexing… ({self.live.get(path, 'waiting')})")
-                item.setIcon(0, icons.health_dot("warn"))
-            else:
-                item.setText(1, "indexed")
-                item.setIcon(0, icons.health_dot("ok"))
-            day, source = dated.get(path, (None, None))
-            item.setText(self.DATE, day or "")
-            tip = path + (f"\ndated {day} (from its {source})" if day else "")
-            tip += f"\n\n{error}" if error else ""
-            for column in range(len(self.COLUMNS)):
-                item.setToolTip(column, tip)
-            self.tree.addTopLevelItem(item)
-            item.setSelected(path in selected)
-        self.stack.setCurrentIndex(1 if rows else 0)
+        rows = [row_for(r, self.live.get(r.path, "")) for r in records]
+        rows = [
+            Row(r.path, "indexing", None, r.pages, r.chunks, r.stage, r.date)
+            if r.stage and r.state != "failed"
+            else r
+            for r in rows
+        ]
+        rows += [Row(p, "indexing", stage=s) for p, s in self.live.items() if p not in known]
+        rows += [Row(p, "failed", e) for p, e in self.rejected.items() if p not in known]
+        self.tree.show_rows(rows)
+        self.stack.setCurrentIndex(LIST if rows else EMPTY)
         indexed = [r for r in records if r.state == "indexed"]
-        failed = sum(1 for row in rows if row[1] == "failed")
+        failed = sum(1 for row in rows if row.state == "failed")
         self.counts.setText(
-            f"{len(indexed)} documents · {sum(r.pages for r in indexed)} pages/slides · "
-            f"{sum(r.chunks for r in indexed)} chunks" + (f" · {failed} failed" if failed else "")
+            f"{len(indexed)} documents · {sum(r.pages for r in indexed)} pages"
+            + (f" · {failed} failed" if failed else "")
         )
+        self.counts.setToolTip(f"{sum(r.chunks for r in indexed)} chunks indexed")
         self.apply_filter()
         self.library_changed.emit(len(indexed))
 
-    def _sort_clicked(self, column: int) -> None:
-        self.by_date = column == self.DATE and not self.by_date
-        header = self.tree.header()
-        header.setSortIndicatorShown(self.by_date)
-        header.setSortIndicator(self.DATE, Qt.SortOrder.DescendingOrder)
-        self.show_records(self.records)
-
     def apply_filter(self) -> None:
         words = self.search.text().lower().split()
-        for index in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(index)
-            haystack = f"{item.data(0, PATH_ROLE)} {item.text(1)}".lower()
-            item.setHidden(not all(word in haystack for word in words))
+        removing = set(self.removing)
+        for item in self.tree.items():
+            path = item.data(NAME, PATH_ROLE)
+            haystack = f"{path} {item.text(STATE)}".lower()
+            item.setHidden(path in removing or not all(word in haystack for word in words))
 
     def rows(self) -> dict[str, tuple[str, str, str]]:
         """name → (state text, pages, chunks) of the visible rows; what a reader sees."""
         out = {}
-        for index in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(index)
+        for item in self.tree.items():
             if not item.isHidden():
-                out[item.text(0)] = (item.text(1), item.text(2), item.text(3))
+                chunks = item.data(NAME, Qt.ItemDataRole.UserRole + 3)
+                out[item.text(NAME)] = (item.text(STATE), item.text(3), "" if chunks is None else str(chunks))
         return out
 
     def selected_paths(self) -> list[str]:
-        return [item.data(0, PATH_ROLE) for item in self.tree.selectedItems()]
+        return self.tree.selected_paths()
 
     def select_path(self, path: str) -> None:
-        for index in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(index)
-            item.setSelected(item.data(0, PATH_ROLE) == path)
+        self.tree.select_path(path)
+
+    def _selected_failed(self) -> list[Any]:
+        return [
+            i for i in self.tree.selectedItems() if i.data(NAME, STATE_ROLE) == "failed" and not i.isHidden()
+        ]
 
     def _update_buttons(self) -> None:
-        items = self.tree.selectedItems()
-        failed = [i for i in items if i.data(1, PATH_ROLE) == "failed"]
+        paths = self.selected_paths()
+        failed = self._selected_failed()
         self.detail.setText(
-            "\n".join(f"{i.text(0)}: {i.text(1).removeprefix('failed: ')}" for i in failed[:5])
+            "\n".join(f"{i.text(NAME)}: {i.text(STATE).removeprefix('failed: ')}" for i in failed[:5])
         )
         self.detail.setVisible(bool(failed))
-        self.remove_button.setEnabled(bool(items))
-        self.reveal_button.setEnabled(bool(items))
-        self.retry_button.setEnabled(any(i.data(1, PATH_ROLE) == "failed" for i in items))
+        self.remove_button.setEnabled(bool(paths))
+        self.reveal_button.setEnabled(bool(paths))
+        self.retry_button.setEnabled(bool(failed))
+        self.remove_button.setVisible(bool(paths))
+        self.reveal_button.setVisible(bool(paths))
+        self.retry_button.setVisible(bool(failed))
 
     def _context_menu(self, point: QPoint) -> None:
-        if not self.tree.itemAt(point):
+        item = self.tree.item_at(point)
+        if item is None:
             return
+        if not item.isSelected():
+            self.tree.select_path(item.data(NAME, PATH_ROLE))
+        self.context_menu().exec(self.tree.viewport().mapToGlobal(point))
+
+    def context_menu(self) -> QMenu:
+        """Open, Open with…, Reveal, Retry, Re-index, Remove, Exclude for the selected documents."""
+        paths = self.selected_paths()
         menu = QMenu(self)
-        if self.retry_button.isEnabled():
-            menu.addAction("Retry import", self.retry_selected)
-        menu.addAction("Reveal in file manager", self.reveal_selected)
+        menu.addAction("Open", self.open_selected)
+        menu.addAction("Open with the Default App", lambda: self._open_outside(paths[0]))
+        menu.addAction("Reveal in File Manager", self.reveal_selected)
         menu.addSeparator()
-        menu.addAction("Remove from library", self.remove_selected)
-        menu.exec(self.tree.viewport().mapToGlobal(point))
+        if self.retry_button.isEnabled():
+            menu.addAction("Retry Import", self.retry_selected)
+        menu.addAction("Re-index", self.reindex_selected)
+        menu.addSeparator()
+        menu.addAction(f"Remove {len(paths)} Documents" if len(paths) > 1 else "Remove", self.remove_selected)
+        folder = str(Path(paths[0]).parent)
+        library_folder = self.quire.catalog.library_folder_of(paths[0]) if self.quire else None
+        if library_folder is not None:
+            name = literal(Path(folder).name)
+            if folder == library_folder:
+                text = f"Remove the Library Folder “{name}”…"
+            else:
+                text = f"Exclude the Folder “{name}”…"
+            menu.addAction(text, lambda: self.remove_paths([folder], ask=True))
+        return menu
 
     # Actions -------------------------------------------------------------------------------------
 
     def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import into Quire", str(Path.home()), FILE_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import into Quire", self.start_folder(), file_filter())
         if paths:
-            self.import_paths([Path(p) for p in paths])
+            self.remember_folder(str(Path(paths[0]).parent))
+            self.import_paths([Path(p) for p in paths], announce=True)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder into Quire", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder into Quire", self.start_folder())
         if folder:
-            self.import_paths([Path(folder)])
+            self.remember_folder(str(Path(folder).parent))
+            self.import_paths([Path(folder)], announce=True)
 
-    def retry_selected(self) -> None:
-        paths = [i.data(0, PATH_ROLE) for i in self.tree.selectedItems() if i.data(1, PATH_ROLE) == "failed"]
-        for path in paths:
-            self.rejected.pop(path, None)
-        if paths:
-            self.import_paths([Path(p) for p in paths])
+    def open_selected(self) -> None:
+        for path in self.selected_paths()[:1]:
+            self.open_requested.emit(path)
 
-    def remove_selected(self) -> None:
-        paths = self.selected_paths()
-        if not paths or self.quire is None:
-            return
-        for path in paths:
-            self.rejected.pop(path, None)
-        quire = self.quire
-
-        def remove() -> list[str]:
-            quire.remove([Path(p) for p in paths])
-            return [p for p in paths if quire.catalog.library_folder_of(p)]  # they come back
-
-        run_job(remove, self._removed, self.show_error, self)
-
-    def _removed(self, returning: list[str]) -> None:
-        self.refresh()
-        if returning:
-            names = ", ".join(Path(p).name for p in returning[:3]) + (" …" if len(returning) > 3 else "")
-            self.show_notice(
-                f"{names}: still in a library folder, so its next refresh brings them back. "
-                "Move them out of the folder to keep them out.",
-                error=False,
-            )
+    def _open_outside(self, path: str) -> None:
+        problem = open_file(path)
+        if problem:
+            self.show_notice(problem, error=True)
 
     def reveal_selected(self) -> None:
         for path in self.selected_paths()[:1]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+            problem = reveal(path)
+            if problem:
+                self.show_notice(problem, error=True)
 
-    def set_drop_highlight(self, on: bool) -> None:
-        """Outline the list (or the drop target) while files are dragged over the window."""
-        for widget in (self.tree, self.stack.widget(0)):
+    def retry_selected(self) -> None:
+        paths = [i.data(NAME, PATH_ROLE) for i in self._selected_failed()]
+        for path in paths:
+            self.rejected.pop(path, None)
+        if paths:
+            self.import_paths([Path(p) for p in paths])
+
+    def reindex_selected(self) -> None:
+        paths = [Path(p) for p in self.selected_paths()]
+        if paths:
+            self.import_paths(paths, reindex=True)
+
+    def set_drop_highlight(self, on: bool, count: int = 0) -> None:
+        """Light up the sidebar while files are dragged over the window."""
+        for widget in (self.tree, self.stack.widget(EMPTY)):
             widget.setProperty("dropping", on)
             repolish(widget)
+        if on:
+            what = f"{count} items" if count > 1 else "this"
+            self.overlay.setText(f"Drop to add {what} to the library\nThe files stay where they are")
+            self.overlay.setGeometry(self.rect().adjusted(space(1), space(1), -space(1), -space(1)))
+            self.overlay.raise_()
+        self.overlay.setVisible(on)
 
     def show_error(self, message: str) -> None:
         self.show_notice(message, error=True)
 
-    def show_notice(self, message: str, error: bool) -> None:
-        self.notice.setText(message)
-        self.notice.setProperty("error", error)
-        repolish(self.notice)
-        self.notice_box.show()
-
-    # Import --------------------------------------------------------------------------------------
-
-    def is_importing(self) -> bool:
-        return self.worker is not None
-
-    def refresh_folders(self) -> None:
-        """Re-scan the library folders now, or right after the running import (never two at once)."""
-        if self.worker is not None or self.quire is None:
-            self.refresh_due = True
-            return
-        self.import_paths([], refresh=True)
-
-    def import_paths(self, paths: list[Path], resume: bool = False, refresh: bool = False) -> None:
-        """Start an import, or queue it behind the running one. No paths: refresh the library folders."""
-        if self.quire is None:
-            self.queued += paths
-            return
-        if self.worker is not None:
-            self.queued += [p for p in paths if p not in self.queued]
-            self.progress_label.setText(self.progress_label.text() + f"  (+{len(self.queued)} queued)")
-            return
-        for path in paths:
-            self.rejected.pop(os.path.abspath(path), None)
-        self.background = refresh
-        if not refresh:
-            self.notice_box.hide()
-        self.worker = IngestWorker(self.quire, list(paths), self)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.finished_import.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self._started = time.monotonic()
-        self.progress.setValue(0)
-        label = "Checking the library folders…" if refresh else "Scanning…"
-        self.progress_label.setText("Resuming the interrupted import…" if resume else label)
-        self.cancel_button.setEnabled(True)
-        self.progress_row.show()
-        self.import_started.emit()
-        self.worker.start()
-
-    def cancel_import(self) -> None:
-        if self.worker is not None:
-            self.queued.clear()
-            self.refresh_due = False
-            self.worker.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress_label.setText("Cancelling after the current step…")
-
-    def _on_progress(self, event: Any) -> None:
-        share = event.bytes_done / event.bytes_total if event.bytes_total else 0.0
-        self.progress.setValue(int(share * 1000))
-        elapsed = time.monotonic() - self._started
-        eta = f" · {eta_text(elapsed / share - elapsed)}" if 0.02 < share < 1 and elapsed > 1 else ""
-        self.progress_label.setText(
-            f"{event.files_done}/{event.files_total} files{eta} · {event.stage} {Path(event.path).name}"
-        )
-        if event.stage in ("reading", "embedding"):
-            first = event.path not in self.live
-            self.live[event.path] = event.stage
-            if first:
-                self.schedule_refresh()
-        else:
-            self.live.pop(event.path, None)
-            self.schedule_refresh()
-
-    def _on_finished(self, summary: Any) -> None:
-        self.last_summary = summary
-        problems = [(p.path, p.error) for p in summary.failed]
-        if self.background:  # a refresh speaks only of new trouble, not of what the list already shows
-            shown = {(r.path, r.error) for r in self.records if r.state == "failed"}
-            problems = [p for p in problems if p not in shown and p not in self.rejected.items()]
-        for path, error in problems:
-            self.rejected[path] = error
-        lines = [f"{Path(path).name}: {error}" for path, error in problems]
-        named = {path for path, _ in problems}
-        skipped = [] if self.background else [p for p in summary.skipped if p.path not in named]
-        if skipped:
-            lines += [f"skipped {Path(p.path).name}: {p.error}" for p in skipped[:8]]
-            if len(skipped) > 8:
-                lines.append(f"… and {len(skipped) - 8} more skipped")
-        if summary.cancelled:
-            lines.insert(0, "Import cancelled; it will resume the next time Quire starts.")
-        if lines:
-            self.notice.setText("\n".join(lines))
-            self.notice.setProperty("error", bool(problems))
-            repolish(self.notice)
-            self.notice_box.show()
-        self._end_import(summary)
-
-    def _on_failed(self, message: str) -> None:
-        self.last_error = self.worker.error if self.worker else None
-        if not (self.background and isinstance(self.last_error, LibraryBusy)):
-            self.show_error(f"Import failed: {message}")  # (another Quire writing: the watcher retries)
-        self._end_import(None)
-
-    def _end_import(self, summary: Any) -> None:
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.wait(2000)
-            worker.deleteLater()
-        self.live.clear()
-        self.progress_row.hide()
-        self.refresh()
-        self.import_finished.emit(summary)
-        if self.queued:
-            queued, self.queued = self.queued, []
-            self.import_paths(queued)
-        elif self.refresh_due:
-            self.refresh_due = False
-            self.import_paths([], refresh=True)
-
-    def shutdown(self, wait_ms: int = 15000) -> None:
-        """Stop the import for closing; the catalog remembers it and the next start resumes."""
-        self.queued.clear()
-        self.refresh_due = False
-        worker = self.worker
-        if worker is not None:
-            worker.cancel()
-            if worker.wait(wait_ms):
-                self.worker = None
-                self.live.clear()
-                self.progress_row.hide()
+    def show_notice(
+        self,
+        message: str,
+        error: bool = False,
+        action: str = "",
+        on_action: Callable[[], None] | None = None,
+        hide_after_ms: int = 0,
+    ) -> None:
+        self.notice.show_message(message, "error" if error else "info", action, on_action, hide_after_ms)

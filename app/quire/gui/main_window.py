@@ -1,17 +1,20 @@
-"""The main window: toolbar (provider toggle with health, model picker), library beside chat, tabs."""
+"""The main window: toolbar (provider toggle with health, model picker), library sidebar beside the
+chat, tabs, menus; remembers how it was left. Drops import as a copy, never a move."""
 
 from __future__ import annotations
 
 import logging
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QShortcut
+from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -20,10 +23,10 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
-from quire import __version__
 from quire.errors import QuireError
 from quire.gui import icons, shortcuts
 from quire.gui.chat_list import ChatList, ChatPane
@@ -33,12 +36,21 @@ from quire.gui.compare_view import CompareView
 from quire.gui.folder_watch import FolderWatch
 from quire.gui.history import ChatHistory, Message
 from quire.gui.library_panel import LibraryPanel
+from quire.gui.menus import build_menus
 from quire.gui.message_bubble import AnswerRun
 from quire.gui.metrics_view import MetricsView
 from quire.gui.model_menu import ModelsController
-from quire.gui.pdf_viewer import open_citation
+from quire.gui.notice import NoticeBar
+from quire.gui.style import space
 from quire.gui.toolbar import ModelPicker, ProviderToggle
+from quire.gui.viewers import open_citation, open_document
+from quire.gui.window_dialogs import DialogsMixin, about_text
+from quire.gui.window_drops import DropsMixin, drop_action
+from quire.gui.window_providers import ProvidersMixin
+from quire.gui.window_state import WindowState
 from quire.gui.workers import AnswerWorker, load_search, run_job
+
+__all__ = ["MainWindow", "about_text", "drop_action"]
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +67,13 @@ class Startup:
     warm: float | None = None
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, quire_factory: Callable[[], Any] | None = None, screenshot: bool = False) -> None:
+class MainWindow(ProvidersMixin, DialogsMixin, DropsMixin, QMainWindow):
+    def __init__(
+        self,
+        quire_factory: Callable[[], Any] | None = None,
+        screenshot: bool = False,
+        home: Path | None = None,
+    ) -> None:
         super().__init__()
         self.startup = Startup(time.perf_counter())
         self.quire_factory = quire_factory
@@ -71,10 +88,10 @@ class MainWindow(QMainWindow):
         self.startup_error = ""
         self.closing = False
         self.viewers: list[Any] = []
+        self.state = WindowState(home if home is not None else _default_home())
         self.setWindowTitle("Quire")
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
-        self.resize(1240, 780)
         # Workers mostly wait (on disk, a server, a model load): more of them than cores keeps
         # a slow health check from holding up the library list.
         pool = QThreadPool.globalInstance()
@@ -82,6 +99,7 @@ class MainWindow(QMainWindow):
 
         self.toggle = ProviderToggle()
         self.toggle.changed.connect(self.choose_provider)
+        self.toggle.set_up_requested.connect(self.offer_set_up)
         self.model_picker = ModelPicker()
         self.model_picker.loading.connect(lambda name: self.warm_label.setText(f"Loading {name}…"))
         self.model_picker.chosen.connect(self.model_chosen)
@@ -92,6 +110,9 @@ class MainWindow(QMainWindow):
         self.library = LibraryPanel()
         self.library.library_changed.connect(self._library_changed)
         self.library.import_finished.connect(lambda _summary: self.metrics_view.refresh())
+        self.library.open_requested.connect(self.open_document)
+        self.library.remember_folder = lambda folder: self.state.set("library/last_folder", folder)
+        self.library.start_folder = self._start_folder
         self.folder_watch = FolderWatch(self.library, self)
         self.chat = ChatView()
         self.chat.ask_requested.connect(self.ask)
@@ -108,23 +129,50 @@ class MainWindow(QMainWindow):
         self.compare.on_citation = self.open_citation
         self.metrics_view = MetricsView()
         self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.chat_pane, "Chat")
         self.tabs.addTab(self.compare, "Compare")
         self.tabs.addTab(self.metrics_view, "Metrics")
         self.tabs.currentChanged.connect(lambda i: i == 2 and self.metrics_view.refresh())
-        splitter = QSplitter()
-        splitter.addWidget(self.library)
-        splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([400, 840])
-        self.setCentralWidget(splitter)
+        self.banner = NoticeBar()  # what the window as a whole has to say (a provider to set up…)
+        main = QWidget()
+        column = QVBoxLayout(main)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.tabs, 1)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.library)
+        self.splitter.addWidget(main)
+        self.library.setMinimumWidth(260)  # both sides give way on a small screen (they elide, wrap)
+        main.setMinimumWidth(380)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
 
         self.warm_label = QLabel("Starting…")
+        self.warm_label.setObjectName("statusText")
         self.statusBar().addWidget(self.warm_label, 1)
-        self._build_menus()
+        self.actions = build_menus(self)
+        self.quit_action = self.actions["quit"]
         self._health_timer = QTimer(self)
         self._health_timer.timeout.connect(self.check_health)
+        self._place()
         QTimer.singleShot(0, self.start)
+
+    def _place(self) -> None:
+        """As it was left; on a first start, a size that suits the screen (1240×780 at most)."""
+        if not self.screenshot_mode and self.state.restore(self, self.splitter, self.tabs, self.library.tree):
+            return
+        screen = QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        width, height = 1240, 780
+        if area is not None and area.width() > 0:
+            width, height = min(width, int(area.width() * 0.9)), min(height, int(area.height() * 0.9))
+        self.resize(width, height)
+        self.splitter.setSizes([min(380, width // 3), width - min(380, width // 3)])
 
     # Building ------------------------------------------------------------------------------------
 
@@ -132,45 +180,27 @@ class MainWindow(QMainWindow):
         bar = self.addToolBar("Main")
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
-        bar.addWidget(QLabel(" Answer with  "))
+        bar.setFloatable(False)
+        label = QLabel("Answer with")
+        label.setObjectName("toolbarLabel")
+        bar.addWidget(label)
         bar.addWidget(self.toggle)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
-        bar.addWidget(QLabel("Local model  "))
+        label = QLabel("Local model")
+        label.setObjectName("toolbarLabel")
+        bar.addWidget(label)
         bar.addWidget(self.model_picker)
         bar.addWidget(self.models.menu)
         settings = QToolButton()
+        settings.setObjectName("settingsButton")
         settings.setText("Settings")
-        settings.setToolTip("Settings (Ctrl+,)")
-        settings.clicked.connect(self.open_settings)
+        settings.setToolTip(shortcuts.tip("Settings", shortcuts.SETTINGS))
+        settings.clicked.connect(lambda: self.open_settings())
         bar.addSeparator()
         bar.addWidget(settings)
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&Import…", shortcuts.IMPORT, self.library.choose_files)
-        self._action(file_menu, "Import &Folder…", None, self.library.choose_folder)
-        file_menu.addSeparator()
-        self._action(file_menu, "&New Chat", shortcuts.NEW_CHAT, self.new_chat)
-        self._action(file_menu, "&Export Chat…", None, self.chats.export)
-        self._action(file_menu, "&Settings…", shortcuts.SETTINGS, self.open_settings)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", shortcuts.QUIT, self.close)
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About Quire", None, self.about)
-        QShortcut(shortcuts.keys(shortcuts.FOCUS_LIBRARY_SEARCH), self, self.focus_library_search)
-        QShortcut(shortcuts.keys(shortcuts.FOCUS_CHAT), self, lambda: self.chat.input.setFocus())
-        QShortcut(shortcuts.keys(shortcuts.COPY_ANSWER), self, self.copy_last_answer)
-        stop = QShortcut(shortcuts.keys(shortcuts.STOP_ANSWER), self, self.stop_answer)
-        stop.setContext(Qt.ShortcutContext.WindowShortcut)
-
-    def _action(self, menu: Any, text: str, keys: Any, slot: Callable[[], Any]) -> QAction:
-        action = menu.addAction(text)
-        if keys is not None:
-            action.setShortcut(shortcuts.keys(keys))
-        action.triggered.connect(lambda _=False: slot())
-        return action
+        bar.setContentsMargins(space(2), space(1), space(2), space(1))
 
     # Start-up ------------------------------------------------------------------------------------
 
@@ -187,14 +217,12 @@ class MainWindow(QMainWindow):
         except QuireError as exc:  # e.g. a config.toml that does not parse: say so, plainly
             self.startup_error = str(exc)
             self.warm_label.setText(f"Cannot open the library: {exc}")
-            self.chat.empty_title.setText("Quire cannot open its library")
-            self.chat.empty_hint.setText(str(exc))
-            self.chat.send_button.setEnabled(False)
-            self.chat.sample_button.hide()
+            self.chat.show_error_state("Quire cannot open its library", str(exc))
             self.library_listed = self.health_checked = True  # nothing more is coming
             self.history = ChatHistory(Path("chat_history.json"), persist=False)
             return
         settings = self.quire.settings
+        self.apply_theme()
         self.history = ChatHistory(settings.chats_path)
         self.chats.show_current()
         self.library.set_quire(self.quire)
@@ -238,64 +266,9 @@ class MainWindow(QMainWindow):
     def ready_for_screenshot(self) -> bool:
         return self.library_listed and self.health_checked and self.history is not None
 
-    # Providers and models ------------------------------------------------------------------------
-
-    def choose_provider(self, name: str) -> None:
-        if self.quire is None:
-            return
-        self.quire.settings.set("providers.default", name)
-        self.quire.settings.save()
-
-    def provider(self) -> str:
-        return self.toggle.choice()
-
-    def check_health(self) -> None:
-        if self.quire is None:
-            return
-        settings = self.quire.settings
-
-        def check() -> dict[str, Any]:
-            from quire.providers.router import health_report
-
-            return health_report(settings)
-
-        run_job(
-            check, self.show_health, lambda error: log.warning("health check failed: %s", error), owner=self
-        )
-
-    def show_health(self, report: dict[str, Any]) -> None:
-        self.health = report
-        self.health_checked = True
-        self.compare.set_health(report)
-        self.toggle.show_report(report, self.quire.settings.get("providers.order"))
-
-    def load_models(self) -> None:
-        settings = self.quire.settings
-
-        def find() -> list[Any]:
-            from quire.providers.local import find_models
-
-            return find_models(settings)
-
-        run_job(find, self.show_models, owner=self)
-
-    def show_models(self, models: list[Any]) -> None:
-        self.model_picker.show_models(models, self.quire.settings)
-
-    def local_model(self) -> str | None:
-        return self.model_picker.currentData()
-
-    def model_chosen(self, name: str) -> None:
-        self.model_error = ""
-        self.warm_label.setText(f"Local model: {name}")
-        self.check_health()
-
-    def refuse_model(self, error: str) -> None:
-        self.model_error = error
-        self.warm_label.setText("That model cannot be used")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Model not usable", error, parent=self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # window-modal, not a nested event loop: answers keep streaming
+    def _start_folder(self) -> str:
+        folder = self.state.get("library/last_folder", "")
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
 
     # Chat ----------------------------------------------------------------------------------------
 
@@ -319,7 +292,6 @@ class MainWindow(QMainWindow):
             self.quire, question, provider, model, parent=self, adapter=adapter, chat=chat,
             query_filter=query_filter,
         )  # fmt: skip
-        worker.piece.connect(lambda _text: self.chat.follow())
         self.run = AnswerRun(worker, bubble, self._answered, notice)
         self.chats.watch(self.run, question)
         self.chat.set_busy(True)
@@ -333,7 +305,6 @@ class MainWindow(QMainWindow):
             self.history.add(run.message)
             self.chats.refresh()
         self.chat.set_busy(False)
-        self.chat.follow()
         run.worker.wait(1000)
         run.worker.deleteLater()
         if self.tabs.currentWidget() is self.metrics_view:
@@ -356,50 +327,35 @@ class MainWindow(QMainWindow):
         bubble = self.chat.last_answer()
         if bubble:
             bubble.copy_text()
+            self.statusBar().showMessage("Copied the answer and its sources", 3000)
 
     def open_citation(self, source: Any) -> Any:
-        viewer = open_citation(source, self)
-        self.viewers = [v for v in self.viewers if v.isVisible()] + [viewer]
+        return self._keep_viewer(open_citation(source, self, self.quire))
+
+    def open_document(self, path: str) -> Any:
+        return self._keep_viewer(open_document(path, self.quire, self))
+
+    def _keep_viewer(self, viewer: Any) -> Any:
+        # A viewer deletes itself when closed (Esc, its close button): drop it from the list as it
+        # goes, never ask a deleted one whether it is visible.
+        self.viewers.append(viewer)
+        viewer.destroyed.connect(lambda _obj=None, v=viewer: self._forget_viewer(v))
         return viewer
 
+    def _forget_viewer(self, viewer: Any) -> None:
+        self.viewers = [v for v in self.viewers if v is not viewer]
+
     def focus_library_search(self) -> None:
+        if not self.library.isVisible():
+            self.toggle_library()
         self.library.search.setFocus()
         self.library.search.selectAll()
 
-    # Dialogs -------------------------------------------------------------------------------------
+    def focus_question(self) -> None:
+        self.tabs.setCurrentWidget(self.chat_pane)
+        self.chat.input.setFocus()
 
-    def open_settings(self) -> Any:
-        from quire.gui.settings_dialog import SettingsDialog
-
-        if self.quire is None:
-            return None
-        dialog = SettingsDialog(self.quire.settings, self, models=self.models.models_panel())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(self.check_health)
-        dialog.saved.connect(self.load_models)
-        dialog.saved.connect(self.folder_watch.apply_settings)
-        dialog.open()
-        return dialog
-
-    def about(self) -> None:
-        QMessageBox.about(self, "About Quire", about_text())
-
-    # Drops and closing ---------------------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
-        if any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-            self.library.set_drop_highlight(True)
-
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
-        self.library.set_drop_highlight(False)
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        self.library.set_drop_highlight(False)
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.library.import_paths(paths)
+    # Closing -------------------------------------------------------------------------------------
 
     def confirm_close(self) -> bool:
         """Asked only while an import runs: it is stopped now and resumed on the next start."""
@@ -416,6 +372,8 @@ class MainWindow(QMainWindow):
         if asking and not self.confirm_close():
             event.ignore()
             return
+        if not self.screenshot_mode:  # a screenshot's size is not the user's
+            self.state.save(self, self.splitter, self.tabs, self.library.tree)
         self._health_timer.stop()
         self.folder_watch.stop()
         self.library.shutdown()
@@ -428,21 +386,15 @@ class MainWindow(QMainWindow):
                 self.history.add(self.run.message)
         self.compare.shutdown()
         self.models.shutdown()  # a download in progress is paused: the next start resumes it
+        for viewer in list(self.viewers):
+            viewer.close()
         event.accept()
 
 
-def about_text() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    import PySide6
+def _default_home() -> Path | None:
+    from quire.config import default_home
 
     try:
-        llama = version("llama_cpp_python")
-    except PackageNotFoundError:
-        llama = "not installed"
-    return (
-        f"<h3>Quire {__version__}</h3>"
-        "<p>Ask your own notes, PDFs and slide decks, offline, with citations to the page.</p>"
-        f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__}<br>"
-        f"Python {platform.python_version()}<br>llama-cpp-python {llama}</p>"
-    )
+        return default_home()
+    except Exception:  # no data dir can be named: the window just does not remember its size
+        return None

@@ -1,14 +1,18 @@
-"""One message in the chat: text that grows as tokens arrive, citation chips, the metrics line."""
+"""One message in the chat: text that grows as tokens arrive, citation chips, the metrics line.
+
+The answer card reads top to bottom: the quick answer, the answer, flags, the source chips, the
+metrics line (styled by resources/quire.qss through the object names)."""
 
 from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,8 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from quire.gui.history import Message, Source
+from quire.gui.labels import literal
 from quire.gui.rating import RatingButtons
-from quire.gui.style import repolish
+from quire.gui.style import current, repolish, space
 from quire.gui.workers import AnswerWorker
 
 
@@ -106,9 +111,7 @@ UNSUPPORTED_BANNER = (
 )
 
 
-def mnemonic_safe(text: str) -> str:
-    """User text as a button label: Qt reads "&" as a shortcut marker."""
-    return text.replace("&", "&&")
+mnemonic_safe = literal  # user text as a button label: Qt reads "&" as a shortcut marker
 
 
 def quick_html(quick: str) -> str:
@@ -121,11 +124,18 @@ def flagged_html(markdown: str, flags: list[str]) -> str:
     """The answer rendered from Markdown, each unsupported number or name a marked link."""
     document = QTextDocument()
     document.setMarkdown(markdown)
-    body = document.toHtml()
+    whole = document.toHtml()
+    # only the body is marked ("4" must not be found in the DOCTYPE's "HTML 4.0"), and without the
+    # document's own font, which would override the chat text size the style sheet sets
+    start = whole.find("<body")
+    start = whole.find(">", start) + 1 if start >= 0 else 0
+    body = whole[start:]
+    colour = current().error  # the theme's: readable on a light or a dark card
     for n, term in enumerate(flags):
         escaped = html.escape(term, quote=False)
-        marked = f'<a href="quire-flag:{n}" style="color:#b3261e; text-decoration: underline;">{escaped}</a>'
+        marked = f'<a href="quire-flag:{n}" style="color:{colour}; text-decoration: underline;">{escaped}</a>'
         body = re.sub(rf"(?<![\w>]){re.escape(escaped)}(?![\w<])", lambda _m, m=marked: m, body, count=1)
+    body = "<html><body>" + body
     return body
 
 
@@ -150,8 +160,8 @@ class MessageBubble(QFrame):
         self.setObjectName("userBubble" if message.role == "user" else "answerBubble")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(6)
+        layout.setContentsMargins(space(4), space(3), space(4), space(3))
+        layout.setSpacing(space(2))
         # The quick answer: sentences quoted from the sources, shown before any model has written.
         self.quick = QLabel()
         self.quick.setObjectName("quickAnswer")
@@ -163,11 +173,6 @@ class MessageBubble(QFrame):
         self.quick.linkActivated.connect(self._open_cited)
         self.quick.hide()
         layout.addWidget(self.quick)
-        self.warning = QLabel(UNSUPPORTED_BANNER)
-        self.warning.setObjectName("unsupportedBanner")
-        self.warning.setWordWrap(True)
-        self.warning.hide()
-        layout.addWidget(self.warning)
         # Under a quick answer, the model's text is labelled as such: quoted and written look alike.
         self.byline = QLabel()
         self.byline.setObjectName("modelByline")
@@ -184,6 +189,12 @@ class MessageBubble(QFrame):
         self.body.linkHovered.connect(self._explain_flag)
         self.body.linkActivated.connect(self._explain_flag)
         layout.addWidget(self.body)
+        # flags come after the answer they are about, before the sources
+        self.warning = QLabel(UNSUPPORTED_BANNER)
+        self.warning.setObjectName("unsupportedBanner")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        layout.addWidget(self.warning)
         self.notice = QLabel()
         self.notice.setObjectName("messageNotice")
         self.notice.setWordWrap(True)
@@ -213,7 +224,7 @@ class MessageBubble(QFrame):
         footer.addWidget(self.metrics_line, 1)
         self.copy_button = QToolButton()
         self.copy_button.setText("Copy")
-        self.copy_button.setToolTip("Copy the answer")
+        self.copy_button.setToolTip("Copy the answer and its sources")
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy_text)
         footer.addWidget(self.copy_button)
@@ -299,7 +310,8 @@ class MessageBubble(QFrame):
         self.metrics_line.setText(format_metrics(metrics, provider, model, live=True))
 
     def copy_text(self) -> None:
-        QGuiApplication.clipboard().setText(self.message.text)
+        """The answer and, below it, the sources it used (all it was given, when it used none)."""
+        QGuiApplication.clipboard().setText(answer_with_sources(self.message))
 
     def chip_buttons(self) -> list[CitationChip]:
         """The chips of the sources the answer used (the others: folded_chips)."""
@@ -307,6 +319,14 @@ class MessageBubble(QFrame):
 
     def folded_chips(self) -> list[CitationChip]:
         return self.more.findChildren(CitationChip)
+
+
+def answer_with_sources(message: Message) -> str:
+    used = [s for s in message.sources if s.cited] or message.sources
+    if not used:
+        return message.text
+    lines = [f"{s.label} — {s.path}" for s in used]
+    return message.text.rstrip() + "\n\nSources:\n" + "\n".join(lines)
 
 
 class AnswerRun:
@@ -331,7 +351,20 @@ class AnswerRun:
         worker.live.connect(self._on_live)
         worker.answered.connect(self._on_answer)
         worker.failed.connect(self._on_failed)
-        self.bubble.metrics_line.setText("Searching the library…")
+        worker.piece.connect(self._first_piece)
+        self._asked = time.monotonic()
+        self._waiting = "Searching the library…"
+        self._clock = QTimer(bubble)  # the wait before the first token is counted, not left blank
+        self._clock.setInterval(100)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        self._tick()
+
+    def _tick(self) -> None:
+        self.bubble.metrics_line.setText(f"{self._waiting} {time.monotonic() - self._asked:.1f} s")
+
+    def _first_piece(self, _text: str) -> None:
+        self._clock.stop()
 
     def _on_stream(self, stream: Any) -> None:
         self._stream = stream
@@ -352,7 +385,8 @@ class AnswerRun:
             ]
             self.bubble.show_quick(self.message.quick)
             self.bubble.set_sources(self.message.sources)
-        self.bubble.metrics_line.setText(f"● waiting for the first token · {stream.provider.name}")
+        self._waiting = f"● waiting for the first token · {stream.provider.name} ·"
+        self._tick()
 
     def _on_live(self, metrics: Any) -> None:
         provider = self._stream.provider if self._stream is not None else None
@@ -410,6 +444,7 @@ class AnswerRun:
         self._finish()
 
     def _finish(self) -> None:
+        self._clock.stop()
         self.done = True
         self.bubble.refresh()
         if not self.message.metrics:

@@ -36,12 +36,24 @@ class Sparkline(QWidget):
         self.series = {name: values for name, values in series.items() if values}
         self.update()
 
+    def x_labels(self) -> list[tuple[int, str]]:
+        """(index, label) ticks along the x axis: answers counted from the oldest shown, the last
+        one marked "latest"."""
+        count = max((len(v) for v in self.series.values()), default=0)
+        if count == 0:
+            return []
+        step = max(1, round(count / 6))
+        ticks = list(range(0, count, step))
+        if ticks[-1] != count - 1:
+            ticks.append(count - 1)
+        return [(i, "latest" if i == count - 1 and count > 1 else str(i + 1)) for i in ticks]
+
     def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         text = palette.text().color()
-        area = QRectF(self.rect()).adjusted(44, 22, -10, -20)
+        area = QRectF(self.rect()).adjusted(44, 22, -10, -38)
         painter.setPen(text)
         painter.drawText(QRectF(0, 0, self.width(), 20), Qt.AlignmentFlag.AlignLeft, f"{self.title}")
         grid = QColor(text)
@@ -55,6 +67,19 @@ class Sparkline(QWidget):
             return
         top = max(values) * 1.1 or 1.0
         painter.setPen(text)
+        count = max(len(v) for v in self.series.values())
+        step_x = area.width() / max(1, count - 1)
+        small = painter.font()
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        painter.setFont(small)
+        for index, label in self.x_labels():
+            x = area.left() + index * step_x
+            painter.drawText(QRectF(x - 24, area.bottom() + 2, 48, 14), Qt.AlignmentFlag.AlignCenter, label)
+        painter.drawText(
+            QRectF(area.left(), area.bottom() + 14, area.width(), 14),
+            Qt.AlignmentFlag.AlignCenter,
+            "answers, oldest to latest",
+        )
         painter.drawText(QRectF(0, area.top() - 6, 40, 14), Qt.AlignmentFlag.AlignRight, f"{top:.3g}")
         painter.drawText(QRectF(0, area.bottom() - 8, 40, 14), Qt.AlignmentFlag.AlignRight, "0")
         legend_x = area.left()
@@ -97,6 +122,7 @@ class MetricsView(QWidget):
         "tok/s median",
         "tok/s p95",
         "Fallbacks",
+        "Stopped",
         "Errors",
         "Peak memory",
         "Rated good",
@@ -151,6 +177,7 @@ class MetricsView(QWidget):
                 _fmt(entry["tokens_per_s_median"]),
                 _fmt(entry["tokens_per_s_p95"]),
                 str(entry["fallbacks"]),
+                str(entry.get("stopped", 0)),  # a Stop is the user's choice, not an error
                 str(entry["errors"]),
                 _fmt(entry.get("peak_rss_mb"), " MB").replace(".00 MB", " MB"),
                 _share(entry.get("rated_good_share"), entry.get("rated", 0)),

@@ -1,24 +1,22 @@
-"""Settings: providers, local model, library store; secrets go to the OS keyring, never config.toml."""
+"""Settings: providers, the local model and its answers, the library (and what is excluded from it),
+the look. Secrets go to the OS keyring, never config.toml."""
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
+    QAbstractItemView,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -26,37 +24,47 @@ from PySide6.QtWidgets import (
 
 from quire.config import Settings
 from quire.errors import QuireError
-from quire.gui.workers import run_job
+from quire.gui.settings_fields import SettingsFields, hint, with_hint
+from quire.gui.style import space
+from quire.gui.workers import FIRST_LOAD, run_job
 
 log = logging.getLogger(__name__)
 
-SECRET_PLACEHOLDER = "stored in the OS keyring (type to replace)"
+FOCUS = {"lan": "providers.lan.url", "oci": "providers.oci.region", "local": "providers.local.threads"}
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(SettingsFields):
     saved = Signal()
+    reincluded = Signal(list)  # paths put back from the exclude list (their folders need a refresh)
 
     def __init__(
-        self, settings: Settings, parent: QWidget | None = None, models: QWidget | None = None
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        quire: Any = None,
+        focus: str = "",
+        models: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.settings = settings
+        super().__init__(settings, parent)
+        self.quire = quire
+        self.setObjectName("settingsDialog")
         self.setWindowTitle("Quire Settings")
-        self.setMinimumWidth(560)
-        self.fields: dict[str, QWidget] = {}
-        self.secrets: dict[str, QLineEdit] = {}
+        self.setMinimumWidth(620)
         self.test_results: dict[str, QLabel] = {}
+        self.put_back: list[str] = []
         layout = QVBoxLayout(self)
-        tabs = QTabWidget()
-        tabs.addTab(self._providers_tab(), "Providers")
-        tabs.addTab(self._local_tab(), "Local model")
-        tabs.addTab(self._library_tab(), "Library")
+        layout.setContentsMargins(space(4), space(4), space(4), space(4))
+        layout.setSpacing(space(3))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._providers_tab(), "Providers")
+        self.tabs.addTab(self._local_tab(), "Local model")
+        self.tabs.addTab(self._library_tab(), "Library")
         if models is not None:  # the catalog, downloads and model cards (gui/models_panel.py)
-            tabs.addTab(models, "Models")
+            self.tabs.addTab(models, "Models")
             self.setMinimumWidth(980)
             self.finished.connect(lambda _result: getattr(models, "shutdown", lambda: None)())
-        self.tabs = tabs
-        layout.addWidget(tabs)
+        self.tabs.addTab(self._appearance_tab(), "Appearance")
+        layout.addWidget(self.tabs)
         self.error = QLabel()
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
@@ -64,157 +72,196 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         choice = QDialogButtonBox.StandardButton
         buttons = QDialogButtonBox(choice.Save | choice.Cancel)
+        buttons.button(choice.Save).setProperty("primary", True)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        if focus:
+            self.show_part(focus)
+
+    def show_part(self, name: str) -> None:
+        """Open at a provider's part (lan, oci, local) or a tab by name, its first field focused."""
+        tab = "local" if name == "local" else "providers" if name in FOCUS else name
+        titles = {self.tabs.tabText(i).lower().replace(" model", ""): i for i in range(self.tabs.count())}
+        if tab in titles:
+            self.tabs.setCurrentIndex(titles[tab])
+        field = self.fields.get(FOCUS.get(name, ""))
+        if field is not None:
+            field.setFocus()
 
     # Building ------------------------------------------------------------------------------------
 
-    def _line(self, key: str, placeholder: str = "") -> QLineEdit:
-        edit = QLineEdit(str(self.settings.get(key)))
-        edit.setPlaceholderText(placeholder)
-        self._mark_env(key, edit)
-        self.fields[key] = edit
-        return edit
-
-    def _spin(self, key: str, low: int, high: int, special: str = "") -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(low, high)
-        spin.setValue(int(self.settings.get(key)))
-        if special:
-            spin.setSpecialValueText(special)
-        self._mark_env(key, spin)
-        self.fields[key] = spin
-        return spin
-
-    def _combo(self, key: str, choices: list[str]) -> QComboBox:
-        combo = QComboBox()
-        combo.addItems(choices)
-        combo.setCurrentText(str(self.settings.get(key)))
-        self._mark_env(key, combo)
-        self.fields[key] = combo
-        return combo
-
-    def _check(self, key: str, text: str) -> QCheckBox:
-        box = QCheckBox(text)
-        box.setChecked(bool(self.settings.get(key)))
-        self._mark_env(key, box)
-        self.fields[key] = box
-        return box
-
-    def _secret(self, name: str) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-        edit.setPlaceholderText("optional; kept in the OS keyring")
-        self.secrets[name] = edit
-
-        def known(value: Any) -> None:
-            if value:
-                edit.setPlaceholderText(SECRET_PLACEHOLDER)
-
-        run_job(lambda: _read_secret(name), known, owner=edit)
-        return edit
-
-    def _mark_env(self, key: str, widget: QWidget) -> None:
-        if key in self.settings.env:
-            widget.setEnabled(False)
-            variable = "QUIRE_" + key.upper().replace(".", "__")
-            widget.setToolTip(f"set by the environment variable {variable}")
-
-    def _test_row(self, provider: str) -> QWidget:
-        row = QWidget()
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        button = QPushButton("Test connection")
+    def _test_row(self, form: QFormLayout, provider: str) -> None:
+        button = QPushButton("Test connection" if provider != "local" else "Load and test")
         button.setObjectName(f"test_{provider}")
-        result = QLabel()
-        result.setWordWrap(True)
-        self.test_results[provider] = result
         button.clicked.connect(lambda: self.test_provider(provider))
-        line.addWidget(button)
-        line.addWidget(result, 1)
-        return row
+        result = QLabel()
+        result.setObjectName("testResult")
+        result.setWordWrap(True)  # on its own row: a long reason wraps, it is never clipped
+        result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_results[provider] = result
+        row = QHBoxLayout()
+        row.addWidget(button)
+        row.addStretch(1)
+        form.addRow("", row)
+        form.addRow("", result)
+
+    def _form(self, box: QWidget) -> QFormLayout:
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setVerticalSpacing(space(2))
+        form.setHorizontalSpacing(space(3))
+        return form
 
     def _providers_tab(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        lan = QGroupBox("LAN GPU server (OpenAI-compatible)")
-        form = QFormLayout(lan)
+        layout.setSpacing(space(3))
+        lan = QGroupBox("LAN server (OpenAI-compatible: llama.cpp server, vLLM, LM Studio, Ollama)")
+        form = self._form(lan)
         form.addRow("Base URL", self._line("providers.lan.url", "http://gpu-box.local:8000/v1"))
         form.addRow("Model", self._line("providers.lan.model", "as the server names it; empty = its first"))
         form.addRow("API key", self._secret("lan.api_key"))
-        form.addRow("", self._test_row("lan"))
+        self._test_row(form, "lan")
         layout.addWidget(lan)
         oci = QGroupBox("OCI Generative AI")
-        form = QFormLayout(oci)
+        form = self._form(oci)
         form.addRow("Config file", self._line("providers.oci.config_file"))
         form.addRow("Profile", self._line("providers.oci.profile"))
         form.addRow("Region", self._line("providers.oci.region", "e.g. eu-frankfurt-1"))
         form.addRow("Compartment", self._line("providers.oci.compartment", "ocid1.compartment.oc1..…"))
         form.addRow("Model", self._line("providers.oci.model", "e.g. cohere.command-r-plus"))
-        form.addRow("", self._test_row("oci"))
+        self._test_row(form, "oci")
         layout.addWidget(oci)
         order = QGroupBox("Auto")
-        form = QFormLayout(order)
+        form = self._form(order)
         edit = QLineEdit(", ".join(self.settings.get("providers.order")))
         self._mark_env("providers.order", edit)
         self.fields["providers.order"] = edit
-        form.addRow("Try in order", edit)
+        form.addRow(
+            "Try in order",
+            with_hint(edit, "Auto answers with the first of these that is ready (local, lan, oci)."),
+        )
         layout.addWidget(order)
         layout.addStretch(1)
         return page
 
     def _local_tab(self) -> QWidget:
+        from quire.chat.profiles import LARGE, SMALL, TINY  # the defaults, to say what they are
+
         page = QWidget()
-        form = QFormLayout(page)
-        form.addRow("Threads", self._spin("providers.local.threads", 0, 256, "automatic (physical cores)"))
+        form = self._form(page)
+        default = self.default_of
+        temperature = self._real("providers.temperature", -0.1, 2.0, 0.1)
+        temperature.setSpecialValueText("by the model's size")
+        form.addRow(
+            "Temperature",
+            with_hint(
+                temperature,
+                "How free the wording is: 0 gives the same answer each time and keeps closest to the "
+                "sources; above 1 it rambles. By default it goes with the model's size: "
+                f"{TINY.sampling.temperature} for models under 600M parameters (the bundled one), "
+                f"{SMALL.sampling.temperature} up to 3.5B, {LARGE.sampling.temperature} above and for "
+                "LAN and OCI.",
+            ),
+        )
+        length = self._spin("providers.max_tokens", 0, 32768, "by the model's size")
+        length.setSuffix(" tokens")
+        form.addRow(
+            "Longest answer",
+            with_hint(
+                length,
+                "An answer stops here (a token is about ¾ of a word). By default it goes with the "
+                f"model's size: {TINY.max_tokens} tokens for the bundled model, {SMALL.max_tokens} up to "
+                f"3.5B parameters, {LARGE.max_tokens} above and for LAN and OCI. Small models wander in "
+                "long answers.",
+            ),
+        )
+        context = self._spin("providers.local.context", 512, 262144)
+        context.setSuffix(" tokens")
+        form.addRow(
+            "Context size",
+            with_hint(
+                context,
+                "What the model reads at once: the sources, recent turns, the question and the answer. "
+                "Larger fits more sources but needs more memory and a slower first token. Default "
+                f"{default('providers.local.context')}; the model's own limit caps it.",
+            ),
+        )
+        threads = self._spin("providers.local.threads", 0, 256, "automatic (physical cores)")
+        form.addRow(
+            "Threads",
+            with_hint(
+                threads,
+                "0 (the default) uses one per physical core; fewer keeps the computer responsive "
+                "while it answers.",
+            ),
+        )
         layers = self._spin("providers.local.gpu_layers", -1, 999, "all (when the build offloads)")
-        form.addRow("GPU layers", layers)
-        form.addRow("Context (tokens)", self._spin("providers.local.context", 512, 262144))
-        form.addRow("Answer length (tokens)", self._spin("providers.max_tokens", 16, 32768))
-        form.addRow("", self._test_row("local"))
+        form.addRow(
+            "GPU layers",
+            with_hint(
+                layers, "Layers run on the GPU when llama.cpp was built for one; -1 (the default) = all."
+            ),
+        )
+        self._test_row(form, "local")
         return page
 
     def _library_tab(self) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
-        form.addRow("Vector store", self._combo("store.backend", ["chroma", "oracle", "auto"]))
-        note = QLabel("A different store is used from the next start of Quire.")
-        note.setObjectName("hint")
-        form.addRow("", note)
+        form = self._form(page)
+        store = self._combo("store.backend", ["chroma", "oracle", "auto"])
+        form.addRow(
+            "Vector store", with_hint(store, "A different store is used from the next start of Quire.")
+        )
         form.addRow("Sources per answer (k)", self._spin("retrieval.k", 1, 50))
         form.addRow("Library folders", self._check("library.watch", "Index changes as they happen"))
         rescan = self._spin("library.rescan_minutes", 0, 1440, "never")
         rescan.setSuffix(" min")
         form.addRow("…and re-scan every", rescan)
+        self.excluded_list = QListWidget()
+        self.excluded_list.setObjectName("excludedList")
+        self.excluded_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.excluded_list.setMaximumHeight(120)
+        for path in self.quire.excluded() if self.quire is not None else []:
+            self.excluded_list.addItem(path)
+        put_back = QPushButton("Put back")
+        put_back.setObjectName("reinclude")
+        put_back.setToolTip("The next refresh of its library folder imports it again")
+        put_back.clicked.connect(self.reinclude_selected)
+        left_out = QWidget()
+        column = QVBoxLayout(left_out)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(space(1))
+        column.addWidget(self.excluded_list)
+        row = QHBoxLayout()
+        row.addWidget(put_back)
+        row.addStretch(1)
+        column.addLayout(row)
+        column.addWidget(
+            hint("Files and folders removed from inside library folders stay out of their refreshes.")
+        )
+        form.addRow("Left out", left_out)
         form.addRow("Oracle DSN", self._line("oracle.dsn", "host:1521/FREEPDB1"))
         form.addRow("Oracle user", self._line("oracle.user"))
         form.addRow("Oracle password", self._secret("oracle.password"))
         return page
 
-    # Reading back --------------------------------------------------------------------------------
+    def _appearance_tab(self) -> QWidget:
+        page = QWidget()
+        form = self._form(page)
+        choices = [("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")]
+        theme = self._combo("gui.theme", choices)
+        form.addRow("Theme", with_hint(theme, "View ▸ Larger Text and Smaller Text size the chat's text."))
+        return page
 
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, widget in self.fields.items():
-            if not widget.isEnabled():
-                continue
-            if isinstance(widget, QCheckBox):
-                out[key] = widget.isChecked()
-            elif isinstance(widget, QSpinBox):
-                out[key] = widget.value()
-            elif isinstance(widget, QComboBox):
-                out[key] = widget.currentText()
-            elif isinstance(widget, QLineEdit):
-                out[key] = widget.text().strip()
-        return out
+    def reinclude_selected(self) -> None:
+        for item in self.excluded_list.selectedItems():
+            self.put_back.append(item.text())
+            self.excluded_list.takeItem(self.excluded_list.row(item))
 
-    def draft(self) -> Settings:
-        """A copy of the settings with the dialog's values, for testing before saving."""
-        draft = copy.deepcopy(self.settings)
-        for key, value in self.values().items():
-            draft.set(key, value)
-        return draft
+    # Saving and testing --------------------------------------------------------------------------
 
     def save(self) -> None:
         try:
@@ -224,6 +271,8 @@ class SettingsDialog(QDialog):
                     from quire.secrets import set_secret
 
                     set_secret(name, edit.text())
+            if self.put_back and self.quire is not None:
+                self.quire.include(self.put_back)
         except QuireError as exc:
             self.error.setText(str(exc))
             self.error.show()
@@ -231,36 +280,37 @@ class SettingsDialog(QDialog):
         self.settings.values = draft.values
         self.settings.save()
         self.saved.emit()
+        if self.put_back:
+            self.reincluded.emit(list(self.put_back))
         self.accept()
 
     def test_provider(self, name: str) -> None:
         label = self.test_results[name]
-        label.setText("checking…")
+        label.setText("checking…" if name != "local" else "loading the model…")
         try:
             draft = self.draft()
         except QuireError as exc:
             label.setText(f"✗ {exc}")
             return
+        quire = self.quire
 
         def check() -> Any:
-            from quire.providers.router import make_provider
+            if quire is None:
+                from quire.core import Quire
 
-            return make_provider(name, draft).health()
+                return Quire(draft).test_provider(name, draft)
+            with FIRST_LOAD:  # loading the local model imports numpy: not beside another first load
+                return quire.test_provider(name, draft)
 
         def shown(health: Any) -> None:
-            if health.ok:
-                latency = f" ({health.latency_ms:.0f} ms)" if health.latency_ms else ""
-                label.setText(f"✓ reachable, model {health.model}{latency}")
-            else:
+            if not health.configured:
+                label.setText(f"✗ not set up: {health.error}")
+            elif not health.ok:
                 label.setText(f"✗ {health.error}")
+            elif name == "local":
+                label.setText(f"✓ {health.model} loads and is ready to answer")
+            else:
+                latency = f" in {health.latency_ms:.0f} ms" if health.latency_ms else ""
+                label.setText(f"✓ reachable{latency}; it answers with {health.model}")
 
         run_job(check, shown, lambda error: label.setText(f"✗ {error}"), owner=label)
-
-
-def _read_secret(name: str) -> str | None:
-    from quire.secrets import get_secret
-
-    try:
-        return get_secret(name)
-    except Exception:  # no keyring backend at all: nothing is stored
-        return None

@@ -100,26 +100,38 @@ def _while_alive(owner: QObject, callback: Callable[[Any], None] | None) -> Call
 
 
 class IngestWorker(QThread):
-    """One import: progress events as they happen, then the summary; cancel() stops between steps."""
+    """One import: progress events as they happen, then the summary. pause() stops between steps
+    and leaves the rest pending (it resumes later); cancel() stops and abandons the rest."""
 
     progress = Signal(object)  # IngestProgress
     finished_import = Signal(object)  # IngestSummary
     failed = Signal(str)
 
-    def __init__(self, quire: Any, paths: list[Path], parent: QObject | None = None) -> None:
+    def __init__(
+        self, quire: Any, paths: list[Path], parent: QObject | None = None, reindex: bool = False
+    ) -> None:
         super().__init__(parent)
         self.quire = quire
         self.paths = paths  # none: refresh the library folders (and finish an interrupted import)
+        self.reindex = reindex  # read and embed the files again although they have not changed
         self.cancel_event = threading.Event()
+        self.abandon = False  # stopped by Cancel (not Pause, not a quit): drop what is left
         self.error: Exception | None = None  # why it failed, for callers that treat kinds apart
 
+    def pause(self) -> None:
+        self.cancel_event.set()
+
     def cancel(self) -> None:
+        self.abandon = True
         self.cancel_event.set()
 
     def run(self) -> None:
         try:
             load_search(self.quire)
-            summary = self.quire.ingest(self.paths, progress=self.progress.emit, cancel=self.cancel_event)
+            start = self.quire.reindex if self.reindex else self.quire.ingest
+            summary = start(self.paths, progress=self.progress.emit, cancel=self.cancel_event)
+            if summary.cancelled and self.abandon:
+                self.quire.abandon_import()
         except Exception as exc:
             log.exception("import failed")
             self.error = exc

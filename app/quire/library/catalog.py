@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE TABLE IF NOT EXISTS pending_imports (path TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS excluded_paths (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS store_holdings (
     store TEXT NOT NULL,
     path TEXT NOT NULL,
@@ -202,6 +203,11 @@ class Catalog(DateColumns):
                 (path, kind, size, mtime_ns, sha256, state, error, time.time()),
             )
 
+    def forget_version(self, path: str) -> None:
+        """Make the next import read and embed the file again (re-index), keeping its chunks till then."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE files SET sha256 = '', mtime_ns = -1 WHERE path = ?", (path,))
+
     def touch(self, path: str, mtime_ns: int) -> None:
         with self._lock, self._db:
             self._db.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (mtime_ns, path))
@@ -286,6 +292,26 @@ class Catalog(DateColumns):
             self._db.execute(f"DELETE FROM folders WHERE {inside}", (under, len(prefix), prefix))
             self._db.execute(f"DELETE FROM pending_imports WHERE {inside}", (under, len(prefix), prefix))
         return gone
+
+    # Files and folders the user removed from inside library folders: refreshes leave them out ---
+
+    def exclude(self, paths: list[str]) -> None:
+        with self._lock, self._db:
+            rows = [(p, time.time()) for p in paths]
+            self._db.executemany("INSERT OR IGNORE INTO excluded_paths VALUES (?, ?)", rows)
+
+    def include(self, paths: list[str]) -> list[str]:
+        """Take paths (and what is excluded inside them) off the exclude list; returns those taken off."""
+        gone = [p for p in self.excluded() if any(_inside(p, q) for q in paths)]
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM excluded_paths WHERE path = ?", [(p,) for p in gone])
+        return gone
+
+    def excluded(self) -> list[str]:
+        try:
+            return [row["path"] for row in self._db.execute("SELECT path FROM excluded_paths ORDER BY path")]
+        except sqlite3.OperationalError:  # an older catalog opened read-only has no such table
+            return []
 
     # Which file version a shared store (Oracle) holds: what `quire sync` still has to do -------
 
@@ -441,6 +467,10 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
     if "location" not in columns:  # "Sheet1 rows 12–30", "chapter 3": where a chunk is, in words
         db.execute("ALTER TABLE chunks ADD COLUMN location TEXT")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/\\") + os.sep)
 
 
 def _read_only_mount(folder: Path) -> bool:

@@ -25,11 +25,12 @@ def folder_changes(catalog: Catalog, folders: list[str]) -> FolderChanges:
     version it holds, or that are gone. A missing folder is left out (a refresh reports it), and a
     failed file counts only once it changes (a rescan does not retry the same broken file)."""
     changes = FolderChanges()
+    excluded = catalog.excluded()
     for folder in folders:
         if not Path(folder).is_dir():
             continue
         known = {record.path: record for record in catalog.files(under=folder)}
-        files, _failed, _skipped, _folders = scan([Path(folder)])
+        files, _failed, _skipped, _folders = scan([Path(folder)], excluded)
         for path in files:
             record = known.pop(str(path), None)
             try:

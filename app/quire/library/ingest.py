@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,9 +93,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan(paths: list[Path]) -> tuple[list[Path], list[FileProblem], list[FileProblem], list[Path]]:
-    """Expand folders recursively. Returns files to consider, failures (missing paths, unreadable
-    folders, unsupported files named explicitly), skipped files found in folders, and the folders."""
+def scan(
+    paths: list[Path], excluded: Collection[str] = ()
+) -> tuple[list[Path], list[FileProblem], list[FileProblem], list[Path]]:
+    """Expand folders recursively, leaving out the excluded files and folders found in them. Returns
+    files to consider, failures (missing paths, unreadable folders, unsupported files named
+    explicitly), skipped files found in folders, and the folders."""
+    excluded = set(excluded)
     files: list[Path] = []
     failed: list[FileProblem] = []
     skipped: list[FileProblem] = []
@@ -110,10 +114,12 @@ def scan(paths: list[Path]) -> tuple[list[Path], list[FileProblem], list[FilePro
                     FileProblem(str(e.filename), f"cannot open folder ({e.strerror})")
                 ),
             ):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and os.path.join(root, d) not in excluded
+                )
                 for name in sorted(names):
-                    if name.startswith((".", "~$")):
-                        continue  # hidden files and Office lock files
+                    if name.startswith((".", "~$")) or os.path.join(root, name) in excluded:
+                        continue  # hidden files, Office lock files and what the user removed
                     child = Path(root) / name
                     reason = unsupported_reason(child)
                     if reason:
@@ -279,7 +285,7 @@ class Ingestor:
         return self.options.file_timeout_s + size / 1e6  # a second more per MB
 
     def _plan(self, paths: list[Path], retry_failed: bool = True) -> _Plan:
-        files, failed, skipped, folders = scan(paths)
+        files, failed, skipped, folders = scan(paths, self.catalog.excluded())
         plan = _Plan(failed=failed, skipped=skipped, folders=folders)
         limit = self.options.max_file_mb * 1024 * 1024
         for path in files:

@@ -53,6 +53,7 @@ class ProviderHealth:
     error: str | None = None
     latency_ms: float | None = None
     checked: str | None = None  # what an ok means, when less than "it will answer"
+    configured: bool = True  # False: its settings are missing (the window offers "Set up…")
 
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}

@@ -130,7 +130,7 @@ def health_report(settings: Settings) -> dict[str, ProviderHealth]:
         try:
             provider = make_provider(name, settings)
         except ProviderUnavailable as exc:
-            report[name] = ProviderHealth(False, "", exc.reason)
+            report[name] = ProviderHealth(False, "", exc.reason, configured=False)
             continue
         report[name] = HEALTH.check(provider, 0.0, _cache_key(name, settings))
     return report
