@@ -18,7 +18,9 @@ def _source(hit: Any, n: int = 1) -> Any:
 def test_sheet_and_ocr_citations_open_where_they_point(
     qtbot: Any, open_window: Any, home: Path, tmp_path: Path
 ) -> None:
-    from quire.gui.pdf_viewer import PdfViewer, TextSourceViewer, qtpdf_available
+    from quire.gui.pdf_viewer import PdfViewer
+    from quire.gui.source_viewer import TextSourceViewer
+    from quire.gui.viewers import qtpdf_available
 
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -48,4 +50,4 @@ def test_sheet_and_ocr_citations_open_where_they_point(
     if qtpdf_available():
         assert isinstance(viewer, PdfViewer)
         qtbot.waitUntil(lambda: viewer.current_page() == 1, timeout=5_000)
-        assert viewer.page_label.text() == "page 2 of 2"
+        assert viewer.page_text() == "page 2 of 2"

@@ -116,7 +116,7 @@ def test_the_drop_zone_lights_up_and_skipped_files_are_named_at_the_drop(
     qtbot: Any, open_window: Any, home: Path, tmp_path: Path
 ) -> None:
     notes = _notes(tmp_path / "incoming", 16)
-    (notes[0].parent / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (notes[0].parent / "old deck.ppt").write_bytes(b"\xd0\xcf\x11\xe0")
     program = tmp_path / "setup.exe"
     program.write_bytes(b"MZ")
     window = open_window(home)
@@ -139,5 +139,5 @@ def test_the_drop_zone_lights_up_and_skipped_files_are_named_at_the_drop(
     qtbot.waitUntil(lambda: "Skipping 2 files" in window.library.notice.text(), timeout=5000)
     assert window.library.is_importing()  # named while the import is still running, not at its end
     text = window.library.notice.text()
-    assert "setup.exe" in text and "photo.png" in text and "OCR" in text
+    assert "setup.exe" in text and "old deck.ppt" in text and "legacy PowerPoint" in text
     qtbot.waitUntil(lambda: not window.library.is_importing(), timeout=60_000)

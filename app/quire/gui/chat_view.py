@@ -131,7 +131,7 @@ class ChatView(QWidget):
         self.empty_icon.setObjectName("emptyIcon")
         self.empty_icon.setPixmap(icons.app_icon().pixmap(72, 72))
         self.empty_icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_title = QLabel("Ask anything about your notes, PDFs and slide decks")
+        self.empty_title = QLabel("Ask anything about your documents")
         self.empty_title.setObjectName("emptyTitle")
         self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_title.setWordWrap(True)
@@ -153,8 +153,9 @@ class ChatView(QWidget):
     def set_library_empty(self, empty: bool) -> None:
         if empty:
             self.empty_hint.setText(
-                "Your library is empty: drop notes (.md, .txt), PDFs or .pptx decks anywhere on this "
-                f"window, or use File ▸ Import… ({shortcuts.text(shortcuts.IMPORT)})."
+                "Your library is empty: drop notes, PDFs, decks, Word files, sheets, web pages, e-books "
+                "or scans anywhere on this window, or use File ▸ Import… "
+                f"({shortcuts.text(shortcuts.IMPORT)})."
             )
         else:
             self.empty_hint.setText("Answers cite the file and the page or slide they come from.")

@@ -71,6 +71,11 @@ FILE_BADGES = {
     ".html": ("WEB", "#0c8599"),
     ".htm": ("WEB", "#0c8599"),
     ".epub": ("BOOK", "#7048e8"),
+    ".xlsm": ("XLS", "#2f9e44"),
+    ".tsv": ("TSV", "#2f9e44"),
+    ".png": ("IMG", "#c2255c"),
+    ".jpg": ("IMG", "#c2255c"),
+    ".jpeg": ("IMG", "#c2255c"),
 }
 
 

@@ -35,7 +35,7 @@ from quire.gui.notice import NoticeBar
 from quire.gui.reveal import open_file, reveal
 from quire.gui.style import repolish, space
 from quire.gui.workers import IngestWorker, run_job
-from quire.library.loaders import SUPPORTED
+from quire.library.loaders import READS, SUPPORTED
 
 EMPTY, LIST, LOADING = range(3)
 
@@ -186,10 +186,9 @@ class LibraryPanel(ImportMixin, RemovalMixin, QWidget):
             badges.addWidget(badge)
         badges.addStretch(1)
         inner.addLayout(badges)
-        kinds = " · ".join(dict.fromkeys(SUPPORTED))
         for text, name in (
-            ("Drop notes, PDFs and slide decks here", "dropTitle"),
-            (f"{kinds} — files or whole folders. They stay where they are.", "dropHint"),
+            ("Drop documents here", "dropTitle"),
+            (f"{READS} — files or whole folders. They stay where they are.", "dropHint"),
         ):
             label = QLabel(text)
             label.setObjectName(name)
