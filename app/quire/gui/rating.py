@@ -4,6 +4,7 @@ Quire keeps in metrics.sqlite3 beside each answer's figures (core: Quire.rate, M
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QWidget
 
 
@@ -17,16 +18,18 @@ class RatingButtons(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        self.up = self._button("👍", "A good answer")
-        self.down = self._button("👎", "A poor answer")
+        self.up = self._button("👍", "Good", "A good answer")
+        self.down = self._button("👎", "Poor", "A poor answer")
         layout.addWidget(self.up)
         layout.addWidget(self.down)
         self.up.clicked.connect(lambda: self._pressed(True))
         self.down.clicked.connect(lambda: self._pressed(False))
 
-    def _button(self, text: str, tip: str) -> QToolButton:
+    def _button(self, emoji: str, word: str, tip: str) -> QToolButton:
         button = QToolButton()
-        button.setText(text)
+        # no emoji font (a bare X session, a minimal install): the word, never an empty box
+        shown = QFontMetrics(button.font()).inFontUcs4(ord(emoji))
+        button.setText(emoji if shown else word)
         button.setToolTip(f"{tip} (kept with this answer's figures in Metrics)")
         button.setCheckable(True)
         button.setAutoRaise(True)
