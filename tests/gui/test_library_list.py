@@ -62,15 +62,20 @@ def test_long_names_can_be_told_apart_and_sorted(
         return [item.text(NAME)[-5:-3] for item in tree.items()]
 
     assert names() == ["01", "02", "03", "04", "05"]  # by name
-    tree.sortByColumn(DATE, Qt.SortOrder.AscendingOrder)
+    header.sectionClicked.emit(DATE)
+    assert names() == ["01", "02", "03", "04", "05"]  # newest first (01 is the newest)
+    tree.sort_by(DATE, Qt.SortOrder.AscendingOrder)
     assert names() == ["05", "04", "03", "02", "01"]  # oldest first
-    tree.sortByColumn(DATE, Qt.SortOrder.DescendingOrder)
-    assert names() == ["01", "02", "03", "04", "05"]
+    header.sectionClicked.emit(NAME)
+    header.sectionClicked.emit(NAME)
+    assert names() == ["05", "04", "03", "02", "01"]  # by name, Z–A
     broken = paths[0].parent / "zz broken.pdf"
     broken.write_bytes(b"%PDF-1.4 not really\n" * 10)
     _import(qtbot, window, [broken])
-    tree.sortByColumn(STATE, Qt.SortOrder.AscendingOrder)
+    header.sectionClicked.emit(STATE)
     assert tree.items()[0].text(NAME) == "zz broken.pdf"  # failures first
+    header.sectionClicked.emit(STATE)
+    assert tree.items()[-1].text(NAME) == "zz broken.pdf"  # a second click: by name again
 
 
 def test_double_click_opens_and_the_menu_offers_what_can_be_done(

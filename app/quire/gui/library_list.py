@@ -40,10 +40,8 @@ class Row:
 
 
 def date_text(seconds: float | None) -> str:
-    if not seconds:
-        return "–"
-    t = time.localtime(seconds)
-    return f"{t.tm_mday} {time.strftime('%b %Y', t)}"
+    """YYYY-MM-DD, as `quire search` gives dates: short, unambiguous, sorts as it reads."""
+    return time.strftime("%Y-%m-%d", time.localtime(seconds)) if seconds else "–"
 
 
 def row_for(record: Any, stage: str = "") -> Row:
@@ -90,9 +88,11 @@ class LibraryList(QTreeWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.setSortingEnabled(True)
-        self.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
         header = self.header()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(NAME, Qt.SortOrder.AscendingOrder)
+        header.sectionClicked.connect(self._header_clicked)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)  # the name takes what is left
         header.setMinimumSectionSize(40)
@@ -116,14 +116,32 @@ class LibraryList(QTreeWidget):
 
     def show_rows(self, rows: list[Row]) -> None:
         selected = set(self.selected_paths())
-        sorting = self.isSortingEnabled()
-        self.setSortingEnabled(False)  # (adding rows one by one to a sorting tree re-sorts each time)
         self.clear()
         for row in rows:
             item = self._item(row)
             self.addTopLevelItem(item)
             item.setSelected(row.path in selected)
-        self.setSortingEnabled(sorting)
+        self.sort_by(self.header().sortIndicatorSection(), self.header().sortIndicatorOrder())
+
+    def sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        self.header().setSortIndicator(column, order)
+        self.sortItems(column, order)
+
+    def _header_clicked(self, column: int) -> None:
+        """Name: A–Z, then Z–A. Date: newest first, then back to the names. State: failures first,
+        then back to the names."""
+        current = self.header().sortIndicatorSection()
+        ascending, descending = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
+        if column == DATE:
+            self.sort_by(*((NAME, ascending) if current == DATE else (DATE, descending)))
+        elif column == STATE:
+            self.sort_by(*((NAME, ascending) if current == STATE else (STATE, ascending)))
+        else:
+            flip = current == column and self._last_order == ascending
+            self.sort_by(column, descending if flip else ascending)
+        self._last_order = self.header().sortIndicatorOrder()
+
+    _last_order = Qt.SortOrder.AscendingOrder
 
     def _item(self, row: Row) -> SortedItem:
         name = Path(row.path).name

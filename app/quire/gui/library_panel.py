@@ -29,7 +29,7 @@ from quire.gui import icons, shortcuts
 from quire.gui.import_row import ImportRow
 from quire.gui.labels import literal
 from quire.gui.library_import import ImportMixin
-from quire.gui.library_list import NAME, PATH_ROLE, STATE, STATE_ROLE, LibraryList, Row, row_for
+from quire.gui.library_list import DATE, NAME, PATH_ROLE, STATE, STATE_ROLE, LibraryList, Row, row_for
 from quire.gui.library_removal import UNDO_MS, RemovalMixin
 from quire.gui.notice import NoticeBar
 from quire.gui.reveal import open_file, reveal
@@ -50,6 +50,7 @@ class LibraryPanel(ImportMixin, RemovalMixin, QWidget):
     import_finished = Signal(object)  # IngestSummary, or None when it failed outright
     library_changed = Signal(int)  # number of files indexed and ready to answer from
     open_requested = Signal(str)  # a document to show in Quire's viewer
+    DATE = DATE  # the date column (a click on its header sorts newest first)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
