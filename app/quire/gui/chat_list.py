@@ -47,6 +47,8 @@ class ChatList(QWidget):
         top.addWidget(self.new_button)
         layout.addLayout(top)
         self.items = QListWidget()
+        self.items.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # long titles elide
+        self.items.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.items.itemClicked.connect(self._clicked)
         self.items.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.items.customContextMenuRequested.connect(self._menu)
