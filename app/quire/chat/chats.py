@@ -67,6 +67,7 @@ class Turn:
     text: str
     at: float
     data: dict[str, Any] = field(default_factory=dict)
+    id: int = 0  # its row in the turns table
 
     @property
     def sources(self) -> list[dict[str, Any]]:
@@ -156,23 +157,33 @@ class ChatStore:
 
     def add_turn(
         self, chat_id: int, role: str, text: str, data: dict[str, Any] | None = None, at: float | None = None
-    ) -> None:
+    ) -> int:
+        """Keep a message; its turn id (to update what it came with later: a rating)."""
         at = time.time() if at is None else at
         with self._lock, self._db:
             row = self._db.execute("SELECT title FROM chats WHERE id = ?", (chat_id,)).fetchone()
             if row is None:
                 raise ChatNotFound(chat_id)
-            self._db.execute(
+            cursor = self._db.execute(
                 "INSERT INTO turns (chat_id, role, text, at, data) VALUES (?, ?, ?, ?, ?)",
                 (chat_id, role, text, at, json.dumps(data or {}, ensure_ascii=False, default=str)),
             )
             title = row["title"] or (_title(text) if role == "user" else "")
             self._db.execute("UPDATE chats SET updated_at = ?, title = ? WHERE id = ?", (at, title, chat_id))
+        return int(cursor.lastrowid or 0)
+
+    def update_turn(self, turn_id: int, data: dict[str, Any]) -> None:
+        """Replace what a kept message came with (its text stays as written)."""
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE turns SET data = ? WHERE id = ?",
+                (json.dumps(data, ensure_ascii=False, default=str), turn_id),
+            )
 
     def turns(self, chat_id: int) -> list[Turn]:
         self.get(chat_id)  # a clear error for an unknown chat
         rows = self._read("SELECT * FROM turns WHERE chat_id = ? ORDER BY id", (chat_id,))
-        return [Turn(r["chat_id"], r["role"], r["text"], r["at"], _load(r["data"])) for r in rows]
+        return [Turn(r["chat_id"], r["role"], r["text"], r["at"], _load(r["data"]), r["id"]) for r in rows]
 
     def prior_turn(self, chat_id: int) -> PriorTurn | None:
         """The last question and its answer, as a follow-up needs them."""

@@ -61,6 +61,7 @@ class Message:
     at: float = field(default_factory=time.time)
     answer_id: int | None = None  # its row in metrics.sqlite3
     rating: bool | None = None  # thumbs up / down, also kept in metrics.sqlite3
+    turn_id: int | None = None  # its row in chats.sqlite3, once kept
     data: dict[str, Any] = field(default_factory=dict)  # query, filter, documents_read (chat/plan.py)
 
     @classmethod
@@ -75,11 +76,13 @@ class Message:
 
     @classmethod
     def from_turn(cls, turn: Turn) -> Message:
-        return cls.from_dict({**turn.data, "role": turn.role, "text": turn.text, "at": turn.at})
+        return cls.from_dict(
+            {**turn.data, "role": turn.role, "text": turn.text, "at": turn.at, "turn_id": turn.id}
+        )
 
     def turn_data(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("role", "text", "at", "data"):
+        for key in ("role", "text", "at", "data", "turn_id"):
             data.pop(key)
         return {**self.data, **data}
 
@@ -112,7 +115,14 @@ class ChatHistory:
         if self.current.id is None:
             self.current.id = self.store.create()
         self.current.messages.append(message)
-        self.store.add_turn(self.current.id, message.role, message.text, message.turn_data(), message.at)
+        message.turn_id = self.store.add_turn(
+            self.current.id, message.role, message.text, message.turn_data(), message.at
+        )
+
+    def update(self, message: Message) -> None:
+        """Keep what changed on a message already kept (its rating)."""
+        if message.turn_id is not None:
+            self.store.update_turn(message.turn_id, message.turn_data())
 
     def new_conversation(self) -> None:
         if self.current.messages:

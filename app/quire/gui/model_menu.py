@@ -146,7 +146,7 @@ class ModelsController:
         message.rating = good
         window = self.window
         if window.history is not None:
-            window.history.save()
+            window.history.update(message)
         if message.answer_id is not None and window.quire is not None:
             quire, answer_id = window.quire, message.answer_id
             run_job(
