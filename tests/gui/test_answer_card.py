@@ -73,8 +73,8 @@ def test_quick_answer_shows_first_then_flags_and_folded_sources(
     message = run.message
     # The made-up amount is marked and explained; the supported number is not.
     assert message.flags == ["9,750 euros"]
-    assert 'href="quire-flag:0"' in bubble.body.text() and "9,750 euros</a>" in bubble.body.text()
-    assert "312 puffins</a>" not in bubble.body.text()
+    assert 'href="quire-flag:0"' in bubble.body.text() and "9,750 euros</span></a>" in bubble.body.text()
+    assert "312 puffins</span></a>" not in bubble.body.text()
     bubble.body.linkHovered.emit("quire-flag:0")
     assert "Not found in your documents" in QToolTip.text()
     assert not bubble.warning.isVisible()  # one of its two claims is in the sources

@@ -133,7 +133,9 @@ def flagged_html(markdown: str, flags: list[str]) -> str:
     colour = current().error  # the theme's: readable on a light or a dark card
     for n, term in enumerate(flags):
         escaped = html.escape(term, quote=False)
-        marked = f'<a href="quire-flag:{n}" style="color:{colour}; text-decoration: underline;">{escaped}</a>'
+        # the colour on a span inside the link too: some styles paint links with the palette's colour
+        style = f"color:{colour}; text-decoration: underline;"
+        marked = f'<a href="quire-flag:{n}" style="{style}"><span style="{style}">{escaped}</span></a>'
         body = re.sub(rf"(?<![\w>]){re.escape(escaped)}(?![\w<])", lambda _m, m=marked: m, body, count=1)
     body = "<html><body>" + body
     return body
