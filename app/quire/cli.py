@@ -520,7 +520,8 @@ def cmd_bench(args: argparse.Namespace, settings: Any) -> int:
 
     save_bench_figures(settings, figures)  # the model catalog scales its speed estimates from these
     if args.readme:
-        write_readme(args.readme, figures)
+        part = "" if set(options.sections) == set(BENCH_SECTIONS) else "-".join(options.sections)
+        write_readme(args.readme, figures, part)
     if args.json:
         print_json(figures)
     else:

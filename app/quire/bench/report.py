@@ -123,19 +123,32 @@ def table(figures: dict[str, Any]) -> str:
         f"same model ({figures.get('local_model')}), {figures.get('local_threads')} threads; its decode "
         "runs with the prompt already in the context (`-d`), as Quire's does."
     )
+    if "answers_questions" in figures:
+        references += (
+            f" Answers: {figures['answers_questions']} questions over the bench's QA library "
+            "(bench/qa_library.py), the default model; the reference is the same questions answered "
+            "as before the quick answer (four whole passages, no loop guard, 512 tokens)."
+        )
     stamp = datetime.date.today().isoformat()
     return "\n".join(
         [*lines, "", f"Measured {stamp} by `quire bench` on {where}; corpus: {corpus}.", references]
     )
 
 
-def write_readme(path: Path, figures: dict[str, Any]) -> None:
-    """Replace the table between the bench markers; add a Performance section if there is none."""
+def write_readme(path: Path, figures: dict[str, Any], part: str = "") -> None:
+    """Replace the table between the bench markers; add a Performance section if there is none.
+    A run of some sections only (`part`, e.g. "answers") has a table of its own, between its own
+    markers after the main one, so the figures of the whole run stay as they were measured."""
     text = path.read_text(encoding="utf-8")
-    block = f"{START}\n{table(figures)}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
+    start, end = (START, END) if not part else (f"<!-- bench:{part}:start -->", f"<!-- bench:{part}:end -->")
+    block = f"{start}\n{table(figures)}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    elif part and END in text:
+        head, rest = text.split(END, 1)
+        run = f"`quire bench --only {part.replace('-', ' ')}`"
+        text = f"{head}{END}\n\nMeasured on its own ({run}):\n\n{block}{rest}"
     else:
         text = text.rstrip("\n") + f"\n\n## Performance\n\n{block}\n"
     tmp = path.with_suffix(path.suffix + ".tmp")
