@@ -233,7 +233,10 @@ def test_ask_and_search_leave_no_key_and_no_question_in_the_data_dir(library, la
 
         log = home / "logs" / "quire.log"
         assert "skipped a malformed stream line: [" in log.read_text(encoding="utf-8")
-        assert not files_holding(home, lan_key, QUESTION, "zebracorn", "Vantablack")
+        assert not files_holding(home, lan_key)
+        # the question is kept in one place only: the chat history the user sees (and can delete)
+        held = files_holding(home, QUESTION, "zebracorn", "Vantablack")
+        assert held and all(line.startswith("chats.sqlite3: ") for line in held), held
 
         # the control: with logging.prompts on, the same line is logged, the key still blanked
         prompts = {**env, "QUIRE_LOGGING__PROMPTS": "true"}

@@ -228,7 +228,7 @@ def test_cohere_gets_the_sources_as_documents_and_its_citations_become_n(
     request = script.bodies[0]["chatRequest"]
     assert request["documents"] == [
         {"id": "1", "title": "europe.pdf, p.3", "snippet": hits[0].text},
-        {"id": "2", "title": "rivers.md, Rivers", "snippet": hits[1].text},
+        {"id": "2", "title": "rivers.md, § Rivers", "snippet": hits[1].text},
     ]
     assert "Paris is the capital and largest" not in request["preambleOverride"]  # not sent twice
     assert "excerpts" in request["preambleOverride"]  # the instructions stay
