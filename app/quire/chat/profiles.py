@@ -35,7 +35,11 @@ TINY = AnswerProfile(
     sources=1,
     focus=True,
     max_tokens=160,
-    sampling=SamplingOptions(temperature=0.1, repeat_penalty=1.15, penalty_last_n=128),
+    # One bench run over the 41 questions (fact in the model's answer / loops the guard cut /
+    # made-up figures flagged): repeat penalty 1.15: 60.5% / 1 / 43; none: 65.8% / 6 / 20; presence
+    # 0.6: 65.8% / 3 / 15. The repeat penalty also weighs on the prompt's own numbers, so the model
+    # writes others instead; the presence penalty costs least in facts and in invented figures.
+    sampling=SamplingOptions(temperature=0.1, presence_penalty=0.6, penalty_last_n=64),
     documents="Below is one overview per document. In one short sentence each, say what the documents "
     "are about, citing each like [1].",
 )
