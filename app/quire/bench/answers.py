@@ -39,8 +39,12 @@ def variants(quick: bool) -> list[tuple[str, str | None, dict[str, Any]]]:
         ("before", None, {"profile": BEFORE, "loop_guard": False, "quick": False}),
         *found,
         ("default, whole passages", None, {"focus": False}),
-        ("default, no penalty", None, {"sampling": {"repeat_penalty": 1.0}}),
-        ("default, presence 0.6", None, {"sampling": {"repeat_penalty": 1.0, "presence_penalty": 0.6}}),
+        ("default, no penalty", None, {"sampling": {"repeat_penalty": 1.0, "presence_penalty": 0.0}}),
+        (
+            "default, repeat penalty 1.15",
+            None,
+            {"sampling": {"repeat_penalty": 1.15, "presence_penalty": 0.0, "penalty_last_n": 128}},
+        ),
         ("gemma-270m", OTHER_MODEL, {}),
     ]
 
