@@ -30,7 +30,7 @@ setup: $(VENV)/.installed
 $(MODEL): | $(BIN)/python
 	$(BIN)/python scripts/fetch_default_model.py models
 
-$(EMBEDDER_ONNX): $(VENV)/.installed app/quire/search/onnx_embedder.py
+$(EMBEDDER_ONNX): $(VENV)/.installed app/quire/search/onnx_embedder.py app/quire/search/int8.py app/quire/search/calibration.txt
 	$(BIN)/python -m quire.search.onnx_embedder models > $@
 
 models: $(MODEL) $(EMBEDDER_ONNX)

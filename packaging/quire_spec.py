@@ -186,10 +186,12 @@ def _dropped(dest: str) -> bool:
 
 
 def embedder_exports() -> list[Path]:
-    """The embedder's ONNX exports (fp32 and int8) that `make models` made: the bundle has no torch
-    to make them at run time."""
-    found = sorted(DEFAULT_MODEL.parent.glob("*.onnx"))
-    if len(found) < 2:
+    """The embedder's ONNX exports (fp32 and int8, with their weights files) that `make models` made
+    and listed in models/.embedder-onnx: the bundle has no torch to make them at run time."""
+    listing = DEFAULT_MODEL.parent / ".embedder-onnx"
+    found = [Path(line) for line in listing.read_text().split()] if listing.exists() else []
+    found = [p if p.is_absolute() else ROOT / p for p in found]
+    if len([p for p in found if p.suffix == ".onnx"]) < 2 or not all(p.is_file() for p in found):
         raise SystemExit("the embedder's ONNX exports are missing from models/: run `make models` first")
     return found
 

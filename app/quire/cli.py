@@ -19,6 +19,7 @@ from quire.cli_chats import add_chat_option, add_chats_parser, add_filter_option
 from quire.cli_models import add_parser as add_models_parser
 from quire.cli_models import cmd_models
 from quire.errors import QuireError
+from quire.library.background import FLAG as BACKGROUND_FLAG
 from quire.terminal import ProgressBar, clear_line, fmt, print_json, print_skipped, sync_line
 
 EPILOG = """\
@@ -70,6 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="files or folders; none = refresh the library folders and finish an interrupted import",
     )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    waiting = ingest.add_mutually_exclusive_group()
+    waiting.add_argument(
+        "--wait",
+        dest="wait",
+        action="store_true",
+        default=True,
+        help="return once every file is searchable by meaning too (the default)",
+    )
+    waiting.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="return once every file is searchable by its words; the vectors follow in the background",
+    )
+    ingest.add_argument(BACKGROUND_FLAG, action="store_true", help=argparse.SUPPRESS)
 
     search = sub.add_parser("search", help="find passages (vector + full-text)")
     search.add_argument("query")
@@ -200,7 +216,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Any) -> int:
     from quire.core import Quire
 
     quire = Quire(settings)
-    if not args.paths and not quire.pending_imports() and not quire.folders():
+    if args.background_vectors:  # the detached vector pass `--no-wait` started: quiet, logs only
+        quire.embed_pending(yields=True)
+        return 0
+    nothing = not (quire.pending_imports() or quire.folders() or quire.pending_embedding())
+    if not args.paths and nothing:
         print("quire ingest: nothing to import (name files or folders)", file=sys.stderr)
         return 2
     cancel = threading.Event()
@@ -213,15 +233,21 @@ def cmd_ingest(args: argparse.Namespace, settings: Any) -> int:
     previous = signal.signal(signal.SIGINT, on_interrupt)
     bar = ProgressBar() if sys.stderr.isatty() and not args.json else None
     try:
-        summary = quire.ingest(args.paths, progress=bar.update if bar else None, cancel=cancel)
+        report = bar.update if bar else None
+        summary = quire.ingest(args.paths, progress=report, cancel=cancel, wait=args.wait)
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar:
             bar.close()
+    background = None
+    if summary.pending_embedding and not args.wait and not summary.cancelled:
+        from quire.library.background import start_vector_pass
+
+        background = start_vector_pass(settings)
     for problem in summary.failed:
         print(f"quire: {problem.path}: {problem.error}", file=sys.stderr)
     if args.json:
-        print_json(asdict(summary))
+        print_json({**asdict(summary), "vectors_pid": background})
     else:
         print(
             f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "
@@ -229,6 +255,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Any) -> int:
             f"{len(summary.skipped)} skipped; {summary.chunks} chunks in {summary.seconds:.1f} s"
         )
         print_skipped(summary.skipped)
+        if summary.pending_embedding:
+            how = "are being made in the background" if background else "wait for `quire ingest`"
+            print(
+                f"searchable by their words now; vectors for {summary.pending_embedding} "
+                f"file{'s' * (summary.pending_embedding != 1)} {how} (`quire status` shows progress)"
+            )
     if summary.cancelled:
         print("quire: import stopped; run `quire ingest` to finish it", file=sys.stderr)
         return 130
@@ -244,11 +276,14 @@ def cmd_search(args: argparse.Namespace, settings: Any) -> int:
     hits = quire.search(args.query, args.k, filter=limits)
     seconds = round(time.perf_counter() - started, 4)
     extras = search_extras(quire, limits)
+    coverage = quire.coverage()
     if args.json:
-        print_json({"hits": [asdict(h) for h in hits], **extras, "seconds": seconds})
+        print_json({"hits": [asdict(h) for h in hits], **extras, "seconds": seconds, "coverage": coverage})
         return 0
     if extras["filter"]:
         print(f"({extras['filter']['label']})")
+    if coverage["embedded"] < coverage["documents"]:
+        print(f"({coverage_sentence(coverage)})")
     if not hits:
         print("no matches (is the library empty? try `quire status`)")
     for n, hit in enumerate(hits, start=1):
@@ -371,6 +406,8 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
         f"library: {report['documents']} documents, {report['pages']} pages/slides, "
         f"{report['chunks']} chunks ({report['failed']} failed)"
     )
+    if report.get("pending_embedding"):
+        print(f"vectors: {coverage_sentence(report)}")
     print(f"store:   {report['store']}   home: {report['home']}")
     if report.get("store_detail"):
         print(f"         {report['store_detail']}")
@@ -391,6 +428,14 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
         detail = health["model"] if health["ok"] else health["error"]
         print(f"{name:<6} {state:<12} {detail}")
     return 0
+
+
+def coverage_sentence(counts: dict[str, Any]) -> str:
+    """E.g. "412 of 1,000 files have meaning search yet; the rest are found by their words"."""
+    return (
+        f"{counts['embedded']:,} of {counts['documents']:,} files have meaning search yet; "
+        "the rest are found by their words"
+    )
 
 
 def cmd_sync(args: argparse.Namespace, settings: Any) -> int:

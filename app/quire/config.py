@@ -24,7 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "ingest.chunk_chars": 900,
     "ingest.overlap_chars": 120,
     "ingest.embed_batch": 32,
-    "embedder.backend": "onnx",  # onnx (fp32, no torch at run time) | onnx-int8 (faster) | torch
+    # auto: int8 on a CPU with VNNI or ARM (faster, same recall), else fp32 | onnx (fp32) | onnx-int8 |
+    # onnx-int8-dynamic (the older int8, less exact) | torch (sentence-transformers itself)
+    "embedder.backend": "auto",
+    "embedder.device": "auto",  # auto (CUDA, then CoreML, then CPU) | cpu | cuda | coreml
     "ingest.write_pause_s": 0.0,  # crash tests only: pause between the writes of each file
     "ocr.enabled": True,  # read scanned PDF pages and .png/.jpg images by OCR (offline, ~1-3 s a page)
     "ocr.dpi": 150,  # the resolution pages are rendered at for OCR

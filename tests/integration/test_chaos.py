@@ -1,13 +1,17 @@
 """Chaos: SIGKILL `quire ingest` at random points many times over one corpus, then let it finish.
 
 The library must equal a clean import of the same files: documents, chunk ids in the catalog and
-in the vector store, chunk text and the top search hits; no orphan vectors, no duplicates.
+in the vector store, chunk text and the top search hits; no orphan vectors, no duplicates, every
+file embedded.
 
 Kills are timed from what the importer is doing (the writer lock taken, this run's first file
-marked `indexing`), not from the clock alone: starting a process (torch) takes far longer than
-writing a file, so blind delays would almost all land in start-up. ingest.write_pause_s widens
-the windows between a file's writes so kills land inside them. QUIRE_TEST_CHAOS_KILLS (default 20)
-and QUIRE_TEST_CHAOS_SEED change the run; each kill's landing place is printed (pytest -s)."""
+marked `indexing`), not from the clock alone: starting a process takes far longer than writing a
+file, so blind delays would almost all land in start-up. ingest.write_pause_s widens the windows
+between a file's writes so kills land inside them. Both passes are hit: the words pass (a file's
+chunks) and the vector pass beside it (its vectors, then its `embedded` mark), in `quire ingest`
+and in the detached vector pass `quire ingest --no-wait` leaves running. QUIRE_TEST_CHAOS_KILLS
+(default 20) and QUIRE_TEST_CHAOS_SEED change the run; each kill's landing place is printed
+(pytest -s)."""
 
 from __future__ import annotations
 
@@ -24,11 +28,13 @@ from pathlib import Path
 
 from fixtures import make_pdf
 from helpers import QUIRE, run_cli
+from quire.library.lock import holder
 
 KILLS = int(os.environ.get("QUIRE_TEST_CHAOS_KILLS", "20"))
 SEED = int(os.environ.get("QUIRE_TEST_CHAOS_SEED", "1789"))
 PAUSE_S = 0.2
 EARLY_SHARE = 0.2  # kills aimed at start-up (reconcile, model load, plan) rather than at the writes
+NO_WAIT_SHARE = 0.25  # runs that return after the words and leave the vectors to a detached pass
 TOPICS = [
     "beekeeping",
     "glacier",
@@ -68,19 +74,30 @@ def test_sigkill_at_random_points_then_finish_equals_clean_import(tmp_path: Path
     while kills < KILLS:
         pending = _pending(killed)
         args = [] if pending and rng.random() < 0.5 else [str(corpus)]  # resume or name the folder
+        no_wait = rng.random() < NO_WAIT_SHARE
         t0 = time.time()
-        proc = _start(killed, *args)
+        proc = _start(killed, *args, *(["--no-wait"] if no_wait else []))
         if not _wait_for_writer(killed, proc):
             break  # finished (or failed) before it could be killed
+        if no_wait:  # let the words pass end; kill the detached vector pass it leaves running
+            assert proc.wait(timeout=300) == 0
+            background = _background_pid(killed)
+            if background is None:
+                continue  # nothing left to embed: it was not started, or has already finished
+            time.sleep(rng.uniform(0, 1.5 * _share(killed, files, KILLS - kills) * ref["unit_s"]))
+            if not _kill_pid(killed, background):
+                continue
+            kills += 1
+            phases[f"background: {_landed(killed, ref_ids, t0)}"] += 1
+            continue
         if rng.random() < EARLY_SHARE:
             time.sleep(rng.uniform(0, ref["startup_s"]))
         else:
             if not _wait_for_mark(killed, t0, proc):
                 break
-            # let through, on average, a little under this kill's share of the files left, so the
-            # kills spread over the whole import and it does not end before the last one
-            share = max(files - _indexed(killed), 1) / max(KILLS - kills, 1)
-            time.sleep(rng.uniform(0, 1.5 * share * ref["file_s"]))
+            # let through, on average, a little under this kill's share of the work left (a file's
+            # words, then its vectors), so the kills spread over the whole import
+            time.sleep(rng.uniform(0, 1.5 * _share(killed, files, KILLS - kills) * ref["unit_s"]))
         if proc.poll() is not None:
             break
         proc.send_signal(signal.SIGKILL)
@@ -89,6 +106,7 @@ def test_sigkill_at_random_points_then_finish_equals_clean_import(tmp_path: Path
         phases[_landed(killed, ref_ids, t0)] += 1
     if proc.poll() is None:
         proc.wait(timeout=300)
+    _wait_no_writer(killed)  # a detached vector pass may still be at work: the final import takes over
 
     final = run_cli("ingest", "--json", *([] if _pending(killed) else [str(corpus)]), env=_env(killed))
     assert final.returncode == 0, final.stderr
@@ -108,7 +126,7 @@ def test_sigkill_at_random_points_then_finish_equals_clean_import(tmp_path: Path
     assert got["hits"] == want["hits"]
     status = json.loads(run_cli("status", "--json", env=_env(killed)).stdout)
     assert status["pending_imports"] == [] and status["consistency"]["ok"], status
-    assert status["documents"] == files
+    assert status["documents"] == files == status["embedded"] and status["pending_embedding"] == 0
 
 
 # The importer as a child process ------------------------------------------------------------------
@@ -118,10 +136,45 @@ def _env(home: Path) -> dict[str, str]:
     return {**os.environ, "QUIRE_HOME": str(home), "QUIRE_INGEST__WRITE_PAUSE_S": str(PAUSE_S)}
 
 
-def _start(home: Path, *paths: str) -> subprocess.Popen[bytes]:
+def _start(home: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(QUIRE), "ingest", *paths], env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [str(QUIRE), "ingest", *args], env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+
+def _share(home: Path, files: int, kills_left: int) -> float:
+    """Units of work (a file's words, a file's vectors) per kill left."""
+    return max(2 * files - _indexed(home) - _embedded(home), 1) / max(kills_left, 1)
+
+
+def _background_pid(home: Path, timeout: float = 30) -> int | None:
+    """The detached vector pass, once it holds the writer lock; None if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        note = holder(home) or {}
+        if note.get("yields") and "pid" in note:
+            return int(note["pid"])
+        if not _query(home, "SELECT 1 FROM files WHERE state = 'indexed' AND embedded = 0 LIMIT 1"):
+            return None  # nothing waits for vectors (any more)
+        time.sleep(0.02)
+    raise AssertionError("`quire ingest --no-wait` left vectors waiting but no pass to make them")
+
+
+def _kill_pid(home: Path, pid: int) -> bool:
+    """SIGKILL a process that is not our child; False if it had already ended."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    _wait_no_writer(home)
+    return True
+
+
+def _wait_no_writer(home: Path, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while holder(home) is not None:
+        assert time.monotonic() < deadline, "the writer lock was never released"
+        time.sleep(0.02)
 
 
 def _wait(condition: Callable[[], bool], proc: subprocess.Popen[bytes], timeout: float = 180) -> bool:
@@ -141,12 +194,13 @@ def _wait_for_writer(home: Path, proc: subprocess.Popen[bytes]) -> bool:
 
 
 def _wait_for_mark(home: Path, t0: float, proc: subprocess.Popen[bytes]) -> bool:
-    """Until this run has written its first file record (marked `indexing`)."""
+    """Until this run has written its first file record (marked a file `indexing` or embedded)."""
     return _wait(lambda: _marked_since(home, t0), proc)
 
 
 def _run_to_end(home: Path, corpus: Path) -> dict[str, float]:
-    """A clean import, timed: lock → first file marked (start-up), then seconds per file."""
+    """A clean import, timed: lock → first file marked (start-up), then seconds per unit of work
+    (a file's words or a file's vectors)."""
     t0 = time.time()
     proc = _start(home, str(corpus))
     assert _wait_for_writer(home, proc)
@@ -154,7 +208,8 @@ def _run_to_end(home: Path, corpus: Path) -> dict[str, float]:
     assert _wait_for_mark(home, t0, proc)
     marked = time.monotonic()
     assert proc.wait(timeout=300) == 0
-    return {"startup_s": marked - locked, "file_s": (time.monotonic() - marked) / _indexed(home)}
+    units = _indexed(home) + _embedded(home)
+    return {"startup_s": marked - locked, "unit_s": (time.monotonic() - marked) / units}
 
 
 # Reading a library without changing it -------------------------------------------------------------
@@ -169,8 +224,6 @@ def _query(home: Path, sql: str, args: tuple[object, ...] = ()) -> list[tuple[ob
 
 
 def _writer_pid(home: Path) -> int | None:
-    from quire.library.lock import holder
-
     return (holder(home) or {}).get("pid") if home.exists() else None
 
 
@@ -180,6 +233,11 @@ def _marked_since(home: Path, t0: float) -> bool:
 
 def _indexed(home: Path) -> int:
     rows = _query(home, "SELECT count(*) FROM files WHERE state = 'indexed'")
+    return int(str(rows[0][0])) if rows else 0
+
+
+def _embedded(home: Path) -> int:
+    rows = _query(home, "SELECT count(*) FROM files WHERE state = 'indexed' AND embedded = 1")
     return int(str(rows[0][0])) if rows else 0
 
 
@@ -219,17 +277,19 @@ def _store_ids(home: Path, path: str | None = None) -> set[str]:
 def _landed(home: Path, ref_ids: dict[str, set[str]], t0: float) -> str:
     """Where the kill caught the importer, read from what it left behind."""
     rows = _query(home, "SELECT path FROM files WHERE state = 'indexing'")
-    if not rows:
-        return "reading/embedding" if _marked_since(home, t0) else "start-up (reconcile, model, plan)"
-    path = str(rows[0][0])
-    held = _store_ids(home, path)
-    if not held:
-        return "marked, store not yet written"
-    if held < ref_ids[path]:
-        return "inside the store upsert (half written)"
-    if held == ref_ids[path]:
-        return "store written, catalog not committed"
-    return "other"
+    if rows:  # the words pass, mid-file
+        held = _store_ids(home, str(rows[0][0]))
+        return "words: marked, old vectors not yet dropped" if held else "words: marked, chunks not yet in"
+    waiting = [str(r[0]) for r in _query(home, "SELECT path FROM files WHERE state='indexed' AND embedded=0")]
+    for path in waiting:
+        held = _store_ids(home, path)
+        if held and held < ref_ids[path]:
+            return "vectors: inside the store upsert (half written)"
+        if held == ref_ids[path]:
+            return "vectors: written, file not yet marked embedded"
+    if waiting:
+        return "vectors: between files (words searchable, vectors waiting)"
+    return "reading" if _marked_since(home, t0) else "start-up (reconcile, model, plan)"
 
 
 def _library(home: Path) -> dict[str, object]:

@@ -41,6 +41,10 @@ def test_doctor_on_the_real_install_passes(library: Any) -> None:
         assert item["status"] == "ok" or item["fix"], item  # every warning says what to do
     assert check(report, "local model")["detail"].startswith(f"{DEFAULT_MODEL}, SHA-256 matches (")
     assert "384 dims, loaded in" in check(report, "embedder")["detail"]
+    import onnxruntime
+
+    gpu = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    assert f"embeds on the {'CUDA GPU' if gpu else 'CPU'}" in check(report, "embedder")["detail"]
     assert check(report, "store")["detail"].startswith("4 documents, ")
     assert "CPU" in check(report, "llama.cpp")["detail"] or "GPU" in check(report, "llama.cpp")["detail"]
     if not keyring_problem():
@@ -163,3 +167,15 @@ def test_a_cpu_only_build_on_a_gpu_machine_says_how_to_rebuild() -> None:
     else:
         assert llama["status"] == "warn" and "CPU only" in llama["detail"] and "NVIDIA GPU" in llama["detail"]
         assert 'CMAKE_ARGS="-DGGML_CUDA=on"' in llama["fix"]
+
+
+def test_doctor_says_which_device_embeds_and_why_not_the_one_forced(quire_home: Any) -> None:
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("CUDA is here: forcing it is no fallback")
+    _, report = doctor(env={"QUIRE_HOME": str(quire_home), "QUIRE_EMBEDDER__DEVICE": "cuda"})
+    embedder = check(report, "embedder")
+    assert embedder["status"] == "warn" and embedder["fix"]
+    assert "embeds on the CPU" in embedder["detail"]
+    assert "embedder.device is cuda" in embedder["detail"] and "onnxruntime-gpu" in embedder["detail"]

@@ -6,9 +6,6 @@ runs on are shared and noisy."""
 
 from __future__ import annotations
 
-import platform
-import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +15,8 @@ from typing import Any
 from quire.config import Settings
 
 SECTIONS = (
-    "embedding", "search", "generation", "answers", "questions", "startup", "memory", "providers", "formats",
+    "embedding", "words", "search", "generation", "answers", "questions", "startup", "memory", "providers",
+    "formats",
 )  # fmt: skip
 
 
@@ -40,6 +38,8 @@ def _ratio(top: Any, bottom: Any) -> float | None:
 
 
 def machine() -> dict[str, Any]:
+    import platform
+
     import psutil
 
     return {
@@ -59,13 +59,18 @@ def _cpu_name() -> str:
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    import platform
+
     return platform.processor() or platform.machine()
 
 
 def run_bench(
     settings: Settings, options: BenchOptions, say: Callable[[str], None] = lambda _: None
 ) -> dict[str, Any]:
-    from quire.bench import embedding, generation, scale, system
+    import statistics
+    import tempfile
+
+    from quire.bench import embedding, generation, scale, system, words_first
     from quire.bench.corpus import make_bench_corpus
     from quire.core import Quire
 
@@ -80,11 +85,13 @@ def run_bench(
             make_bench_corpus(corpus, documents, 3 if quick else 6)
         home = work / "home"
         bench_settings = Settings.load(home)
-        for key in ("embedder.backend", "providers.local.threads", "providers.local.model"):
+        kept = ("embedder.backend", "embedder.device", "providers.local.threads", "providers.local.model")
+        for key in kept:
             bench_settings.set(key, settings.get(key))  # the user's choices, in the bench's library
         bench_settings.save()  # the start-up figures come from child processes on this library
         quire = Quire(bench_settings)
         figures["embedder_backend"] = quire.embedder.backend
+        figures["embedder_device"] = quire.embedder.device.device
 
         say("importing the corpus")
         started = time.perf_counter()
@@ -119,9 +126,21 @@ def run_bench(
             figures["onnx_to_torch_ratio"] = _ratio(
                 figures.get("embed_onnx_chunks_per_s"), figures.get("embed_torch_chunks_per_s")
             )
-            figures["onnx_int8_to_torch_ratio"] = _ratio(
-                figures.get("embed_onnx_int8_chunks_per_s"), figures.get("embed_torch_chunks_per_s")
+            for backend in ("onnx_int8", "onnx_int8_dynamic"):
+                figures[f"{backend}_to_torch_ratio"] = _ratio(
+                    figures.get(f"embed_{backend}_chunks_per_s"), figures.get("embed_torch_chunks_per_s")
+                )
+                figures[f"{backend}_to_fp32_ratio"] = _ratio(
+                    figures.get(f"embed_{backend}_chunks_per_s"), figures.get("embed_onnx_chunks_per_s")
+                )
+            figures["gpu_to_cpu_ratio"] = _ratio(
+                figures.get("embed_gpu_chunks_per_s"), figures.get("embed_onnx_chunks_per_s")
             )
+
+        if "words" in options.sections:
+            files = options.documents or (40 if quick else words_first.DROP_FILES)
+            say(f"words first: {files} files dropped into an empty library")
+            figures.update(words_first.measure_drop(work, settings, files))
 
         if "search" in options.sections:
             say("search: the corpus, then libraries of 10k and 100k chunks")
@@ -155,6 +174,9 @@ def run_bench(
             figures["decode_to_native_ratio"] = _ratio(
                 figures.get("local_decode_tok_s"), figures.get("native_decode_tok_s")
             )
+            figures["decode_best_to_native_best_ratio"] = _ratio(
+                figures.get("local_decode_best_tok_s"), figures.get("native_decode_best_tok_s")
+            )
             figures["prompt_to_native_ratio"] = _ratio(
                 figures.get("local_prompt_tok_s"), figures.get("native_prompt_tok_s")
             )
@@ -175,6 +197,7 @@ def run_bench(
         if "startup" in options.sections:
             say("start-up: window shown, first token")
             figures.update(system.measure_startup(home, 2 if quick else 3))
+            figures.update(words_first.measure_search_process(home, 3 if quick else 5))
 
         if "formats" in options.sections:
             from quire.bench.formats import measure_formats
@@ -200,6 +223,8 @@ def _chunk_texts(catalog: Path, limit: int) -> list[str]:
 
 
 def _mean_tokens(texts: list[str]) -> float | None:
+    import statistics
+
     try:
         from tokenizers import Tokenizer
 

@@ -8,7 +8,6 @@ import contextlib
 import re
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,15 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from quire.config import environment_for_child
+from quire.library.background import quire_command
 
 # Qt logs this when a top-level window is handed to the window system (shown).
 WINDOW_SHOWN = re.compile(r"QWidgetWindow\(.*\) to true via QWidgetWindow::setNativeWindowVisibility")
-
-
-def quire_command(*args: str) -> list[str]:
-    if getattr(sys, "frozen", False):  # the desktop bundle: its executable is `quire`
-        return [sys.executable, *args]
-    return [sys.executable, "-m", "quire", *args]
 
 
 @contextlib.contextmanager

@@ -43,6 +43,7 @@ class ImportMixin:
         if announce and paths:
             self._announce_skipped(paths)
         if self.worker is not None:
+            self.worker.yield_vectors()  # its vectors wait; this import's words come first
             self.queued += [p for p in paths if p not in self.queued]
             self.progress_label.setText(
                 self.progress_label.text().split("  (+")[0] + f"  (+{len(self.queued)} queued)"
@@ -120,8 +121,9 @@ class ImportMixin:
         elapsed = time.monotonic() - self._started
         eta = f" · {eta_text(elapsed / share - elapsed)}" if 0.02 < share < 1 and elapsed > 1 else ""
         if self.progress_row.state == "running":
+            vectors = f" · vectors {event.vectors_done}/{event.vectors_total}" if event.vectors_total else ""
             self.progress_label.setText(
-                f"{event.files_done}/{event.files_total} files{eta} · {event.stage} {Path(event.path).name}"
+                f"{event.files_done}/{event.files_total} files{eta}{vectors} · {event.stage} {Path(event.path).name}"
             )
         if event.stage in ("reading", "embedding"):
             first = event.path not in self.live

@@ -37,6 +37,7 @@ class Row:
     stage: str = ""  # reading | embedding | waiting, while indexing
     date: float | None = None  # seconds since the epoch: the document's date, else its file's time
     dated_by: str = "the file's time"  # where the date comes from
+    embedded: bool = True  # words first: False while its vectors are on their way
 
 
 def date_text(seconds: float | None) -> str:
@@ -57,7 +58,10 @@ def row_for(record: Any, stage: str = "") -> Row:
             seconds = None
     if seconds is None:
         seconds, dated_by = record.mtime_ns / 1e9 if record.mtime_ns > 0 else None, "the file's time"
-    return Row(record.path, record.state, record.error, record.pages, record.chunks, stage, seconds, dated_by)
+    embedded = bool(getattr(record, "embedded", True))
+    return Row(
+        record.path, record.state, record.error, record.pages, record.chunks, stage, seconds, dated_by, embedded
+    )
 
 
 class SortedItem(QTreeWidgetItem):
@@ -167,6 +171,9 @@ class LibraryList(QTreeWidget):
             item.setText(STATE, f"indexing… ({row.stage or 'waiting'})")
             item.setForeground(STATE, QColor(theme.warn))
             item.setForeground(NAME, QColor(theme.muted))
+        elif not row.embedded:  # searchable by its words; its vectors on their way
+            item.setText(STATE, "searchable by words · vectors pending")
+            item.setForeground(STATE, QColor(theme.muted))
         else:
             item.setText(STATE, "indexed")
             item.setForeground(STATE, QColor(theme.muted))

@@ -240,7 +240,7 @@ class LibraryPanel(ImportMixin, RemovalMixin, QWidget):
         known = {r.path for r in records}
         rows = [row_for(r, self.live.get(r.path, "")) for r in records]
         rows = [
-            Row(r.path, "indexing", None, r.pages, r.chunks, r.stage, r.date)
+            Row(r.path, "indexing", None, r.pages, r.chunks, r.stage, r.date, embedded=r.embedded)
             if r.stage and r.state != "failed"
             else r
             for r in rows
@@ -251,9 +251,11 @@ class LibraryPanel(ImportMixin, RemovalMixin, QWidget):
         self.stack.setCurrentIndex(LIST if rows else EMPTY)
         indexed = [r for r in records if r.state == "indexed"]
         failed = sum(1 for row in rows if row.state == "failed")
+        meaning = sum(1 for r in indexed if r.embedded)
         self.counts.setText(
             f"{len(indexed)} documents · {sum(r.pages for r in indexed)} pages"
             + (f" · {failed} failed" if failed else "")
+            + (f" · {meaning} of {len(indexed)} with meaning search" if meaning < len(indexed) else "")
         )
         self.counts.setToolTip(f"{sum(r.chunks for r in indexed)} chunks indexed")
         self.apply_filter()

@@ -237,7 +237,7 @@ class MainWindow(ProvidersMixin, DialogsMixin, DropsMixin, QMainWindow):
             return
         self._health_timer.start(HEALTH_EVERY_MS)
         self.warm_up()
-        pending = self.quire.pending_imports()
+        pending = self.quire.pending_imports() or self.quire.pending_embedding()
         if pending:
             self.library.import_paths([], resume=True)  # Quire.ingest finishes pending paths itself
         self.folder_watch.start(self.quire)  # and refreshes the library folders if they changed
@@ -282,6 +282,11 @@ class MainWindow(ProvidersMixin, DialogsMixin, DropsMixin, QMainWindow):
         notice = ""
         if self.library.is_importing():
             notice = "An import is still running: this answer used only what is indexed so far."
+        coverage = self.quire.coverage()
+        if coverage["embedded"] < coverage["documents"]:  # words first: some files have no vectors yet
+            notice = (
+                f"{notice} " if notice else ""
+            ) + f"{coverage['embedded']} of {coverage['documents']} files have meaning search yet."
         answer = Message("assistant", "")
         bubble = self.chat.add_message(answer)
         provider = self.provider()

@@ -116,6 +116,7 @@ class IngestWorker(QThread):
         self.reindex = reindex  # read and embed the files again although they have not changed
         self.cancel_event = threading.Event()
         self.abandon = False  # stopped by Cancel (not Pause, not a quit): drop what is left
+        self.vectors_event = threading.Event()  # set: end the vector pass early (the next import resumes it)
         self.error: Exception | None = None  # why it failed, for callers that treat kinds apart
 
     def pause(self) -> None:
@@ -125,11 +126,17 @@ class IngestWorker(QThread):
         self.abandon = True
         self.cancel_event.set()
 
+    def yield_vectors(self) -> None:
+        """Another import waits: finish this one's words, leave its vectors to the next."""
+        self.vectors_event.set()
+
     def run(self) -> None:
         try:
             load_search(self.quire)
             start = self.quire.reindex if self.reindex else self.quire.ingest
-            summary = start(self.paths, progress=self.progress.emit, cancel=self.cancel_event)
+            summary = start(
+                self.paths, progress=self.progress.emit, cancel=self.cancel_event, stop_vectors=self.vectors_event
+            )
             if summary.cancelled and self.abandon:
                 self.quire.abandon_import()
         except Exception as exc:
@@ -201,12 +208,13 @@ class AnswerWorker(QThread):
                 self.stream.stop()
             self.started_stream.emit(self.stream)
             last = 0.0
-            for text in self.stream:
-                self.piece.emit(text)
-                now = time.monotonic()
-                if now - last >= self.METRICS_EVERY_S:
-                    last = now
-                    self.live.emit(self.stream.live_metrics())
+            with self.quire.answering():  # a background vector pass waits meanwhile
+                for text in self.stream:
+                    self.piece.emit(text)
+                    now = time.monotonic()
+                    if now - last >= self.METRICS_EVERY_S:
+                        last = now
+                        self.live.emit(self.stream.live_metrics())
             answer = self.stream.result()
             self.answer_id = self.quire.answer_id(self.stream)
             self.answered.emit(answer)

@@ -1,5 +1,7 @@
 """The SQLite catalog: which files are in the library, their content hashes and ingest state,
-their chunks' text and where each came from, and an FTS5 full-text index over the chunks."""
+their chunks' text and where each came from, an FTS5 full-text index over the chunks, and whether
+each file's vectors are in the store yet (words first: a file is searchable by its words as soon as
+its chunks are here; its vectors follow, see library/vectors.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quire.library.catalog_dates import DateColumns, add_date_columns
+from quire.library.catalog_vectors import VectorState
 from quire.library.chunking import Chunk
 
 SCHEMA_VERSION = 1
@@ -69,6 +72,13 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
 END;
 """
 
+# Columns added after schema 1, one line each: a catalog made by an older Quire gets them (with
+# their default) when it is opened. Additive only, so an older Quire still reads a newer catalog.
+_ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    # 1 = the store holds this version's vectors (every file an older Quire indexed does)
+    ("files", "embedded", "INTEGER NOT NULL DEFAULT 1"),
+]
+
 
 @dataclass(frozen=True)
 class FileRecord:
@@ -85,6 +95,17 @@ class FileRecord:
     doc_date: str | None = None  # YYYY-MM-DD (see library/dates.py)
     date_source: str | None = None
     date_sha: str | None = None  # the version the date was read from
+    embedded: bool = True  # its vectors are in the store (else only its words are searchable yet)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> FileRecord:
+        known = {name: value for name, value in dict(row).items() if name in _RECORD_FIELDS}
+        if "embedded" in known:
+            known["embedded"] = bool(known["embedded"])
+        return cls(**known)
+
+
+_RECORD_FIELDS = set(FileRecord.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -99,7 +120,7 @@ class Holding:
 _NONE = Holding("", "")
 
 
-class Catalog(DateColumns):
+class Catalog(DateColumns, VectorState):
     """One SQLite file. Each thread gets its own connection (WAL: the chat reads while an import
     writes, and never sees a half-written file); writes in this process are serialised."""
 
@@ -134,6 +155,7 @@ class Catalog(DateColumns):
         if db is None:
             if self.read_only:
                 db = sqlite3.connect(f"{self.path.as_uri()}?immutable=1", uri=True, check_same_thread=False)
+                _view_added_columns(db)
             else:
                 db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             db.row_factory = sqlite3.Row
@@ -168,7 +190,7 @@ class Catalog(DateColumns):
 
     def file(self, path: str) -> FileRecord | None:
         row = self._db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
-        return FileRecord(**dict(row)) if row else None
+        return FileRecord.from_row(row) if row else None
 
     def files(self, under: str | None = None) -> list[FileRecord]:
         if under is None:
@@ -179,7 +201,7 @@ class Catalog(DateColumns):
                 "SELECT * FROM files WHERE substr(path, 1, ?) = ? ORDER BY path",
                 (len(prefix), prefix),
             ).fetchall()
-        return [FileRecord(**dict(row)) for row in rows]
+        return [FileRecord.from_row(row) for row in rows]
 
     def mark(
         self,
@@ -212,8 +234,9 @@ class Catalog(DateColumns):
         with self._lock, self._db:
             self._db.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (mtime_ns, path))
 
-    def replace_chunks(self, path: str, chunks: list[Chunk], pages: int) -> None:
-        """Swap a file's chunks for new ones and mark it indexed, in one transaction."""
+    def replace_chunks(self, path: str, chunks: list[Chunk], pages: int, embedded: bool = True) -> None:
+        """Swap a file's chunks for new ones and mark it indexed, in one transaction. `embedded`:
+        their vectors are in the store already; False (the words pass) leaves that to the vector pass."""
         with self._lock, self._db:
             self._db.execute("DELETE FROM chunks WHERE path = ?", (path,))
             self._db.executemany(
@@ -222,9 +245,9 @@ class Catalog(DateColumns):
                 [(c.id, c.path, c.index, c.text, c.page, c.slide, c.heading, c.location) for c in chunks],
             )
             self._db.execute(
-                "UPDATE files SET state='indexed', error=NULL, pages=?, chunks=?, updated_at=?"
+                "UPDATE files SET state='indexed', error=NULL, pages=?, chunks=?, updated_at=?, embedded=?"
                 " WHERE path = ?",
-                (pages, len(chunks), time.time(), path),
+                (pages, len(chunks), time.time(), int(embedded), path),
             )
 
     def remove(self, path: str) -> bool:
@@ -239,6 +262,11 @@ class Catalog(DateColumns):
                  (SELECT count(*) FROM chunks) AS chunks,
                  (SELECT count(*) FROM files WHERE state = 'failed') AS failed,
                  (SELECT count(*) FROM files WHERE state = 'indexing') AS pending,
+                 (SELECT count(*) FROM files WHERE state = 'indexed' AND embedded = 1) AS embedded,
+                 (SELECT count(*) FROM files WHERE state = 'indexed' AND embedded = 0)
+                   AS pending_embedding,
+                 (SELECT coalesce(sum(chunks), 0) FROM files WHERE state = 'indexed' AND embedded = 1)
+                   AS embedded_chunks,
                  (SELECT coalesce(sum(pages), 0) FROM files WHERE state = 'indexed') AS pages"""
         ).fetchone()
         return dict(row)
@@ -333,8 +361,10 @@ class Catalog(DateColumns):
     def pending_push(self, store: str) -> tuple[list[FileRecord], list[Holding]]:
         """Indexed files whose current version the store lacks, and holdings whose file left the library."""
         held = self.holdings(store)
-        files = [
-            f for f in self.files() if f.state == "indexed" and held.get(f.path, _NONE).sha256 != f.sha256
+        files = [  # (a file whose vectors are still being made goes once they are)
+            f
+            for f in self.files()
+            if f.state == "indexed" and f.embedded and held.get(f.path, _NONE).sha256 != f.sha256
         ]
         gone = [h for h in held.values() if self.file(h.path) is None]
         return files, gone
@@ -361,6 +391,16 @@ class Catalog(DateColumns):
         return version
 
     # Chunks ------------------------------------------------------------------------------------
+
+    def chunks(self, path: str) -> list[Chunk]:
+        """A file's chunks in order."""
+        location = "location" if self._has_location() else "NULL AS location"
+        rows = self._db.execute(
+            f"SELECT id, path, idx, text, page, slide, heading, {location} FROM chunks"
+            " WHERE path = ? ORDER BY idx",
+            (path,),
+        )
+        return [_chunk(row) for row in rows]
 
     def chunk_ids(self, path: str) -> list[str]:
         rows = self._db.execute("SELECT id FROM chunks WHERE path = ? ORDER BY idx", (path,))
@@ -398,16 +438,7 @@ class Catalog(DateColumns):
                 batch,
             )
             for row in rows:
-                found[row["id"]] = Chunk(
-                    id=row["id"],
-                    path=row["path"],
-                    index=row["idx"],
-                    text=row["text"],
-                    page=row["page"],
-                    slide=row["slide"],
-                    heading=row["heading"],
-                    location=row["location"],
-                )
+                found[row["id"]] = _chunk(row)
         return found
 
     def _has_location(self) -> bool:
@@ -463,10 +494,45 @@ COMMON_MIN = 2000
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
-    """Columns added since a library was made: old rows read them as NULL."""
+    """Columns added since a library was made: old rows read them as NULL, or as their default
+    (see _ADDED_COLUMNS)."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
     if "location" not in columns:  # "Sheet1 rows 12–30", "chapter 3": where a chunk is, in words
         db.execute("ALTER TABLE chunks ADD COLUMN location TEXT")
+    for table, column, declaration in _ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def _chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        id=row["id"],
+        path=row["path"],
+        index=row["idx"],
+        text=row["text"],
+        page=row["page"],
+        slide=row["slide"],
+        heading=row["heading"],
+        location=row["location"],
+    )
+
+
+def _view_added_columns(db: sqlite3.Connection) -> None:
+    """An older catalog read where it cannot be changed: a temporary view (which shadows the table
+    for this connection) gives it the added columns with their defaults."""
+    with contextlib.suppress(sqlite3.Error):
+        for table in {table for table, _, _ in _ADDED_COLUMNS}:
+            present = {row[1] for row in db.execute(f"PRAGMA main.table_info({table})")}
+            if not present:
+                continue
+            extra = [
+                f"{declaration.rsplit('DEFAULT', 1)[-1].strip()} AS {column}"
+                for name, column, declaration in _ADDED_COLUMNS
+                if name == table and column not in present
+            ]
+            if extra:
+                db.execute(f"CREATE TEMP VIEW {table} AS SELECT *, {', '.join(extra)} FROM main.{table}")
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -160,11 +160,13 @@ class DateColumns:
     # Which dates the vector store's chunks carry (a store's `where` on the date needs them) -----
 
     def store_dates_missing(self, store: str) -> list[tuple[str, str, int]]:
-        """Dated files whose chunks in `store` do not carry this version's date: (path, sha, date)."""
+        """Dated files whose chunks in `store` do not carry this version's date: (path, sha, date).
+        (Only files whose vectors are in: the others' chunks are not in the store yet.)"""
         rows = self._db.execute(
             """SELECT f.path, f.sha256, f.doc_date FROM files f
                LEFT JOIN store_dates s ON s.store = ? AND s.path = f.path
-               WHERE f.state = 'indexed' AND f.doc_date IS NOT NULL AND f.date_sha = f.sha256
+               WHERE f.state = 'indexed' AND f.embedded = 1
+                 AND f.doc_date IS NOT NULL AND f.date_sha = f.sha256
                  AND (s.path IS NULL OR s.sha256 != f.sha256
                       OR s.date != CAST(replace(f.doc_date, '-', '') AS INTEGER))""",
             (store,),

@@ -1,10 +1,12 @@
-"""The import pipeline: scan → hash → read (child process) → chunk → embed → store.
+"""The import's words pass: scan → hash → read (child process) → chunk → catalog (FTS5).
 
-Resumable: a file is marked `indexing` before its vectors are written and `indexed` in the same
+Words first: a file is searchable by its words as soon as its chunks are committed; its vectors
+follow in the vector pass (library/vectors.py), which runs beside this one. Resumable: a file is
+marked `indexing` before its old vectors are dropped and `indexed` (not yet embedded) in the same
 transaction that records its chunks, and chunk ids are deterministic, so an import killed at any
 point is finished by the next run with no duplicates (reconcile.py clears what a crash left
-half-written). Cancellable between files and batches. A file that changes between hashing and
-reading is read again; one deleted meanwhile is dropped, never indexed under a stale hash."""
+half-written). Cancellable between files. A file that changes between hashing and reading is read
+again; one deleted meanwhile is dropped, never indexed under a stale hash."""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from quire.library.catalog import Catalog
 from quire.library.chunking import chunk_sections
 from quire.library.loaders import SUPPORTED, LoadedDocument, ReadOptions, unsupported_reason
 from quire.library.reader_process import OCR_RESUMES, ReadCancelled, ReaderProcess
-from quire.search.embedder import Embedder
 from quire.search.stores.base import VectorStore
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,12 @@ class IngestProgress:
     bytes_done: int
     bytes_total: int
     path: str
-    stage: str  # reading | embedding | indexed | unchanged | failed
+    stage: str  # reading | indexed (searchable by its words) | embedded (vectors too) | failed
     chunks: int = 0
     page: int = 0  # while reading: pages OCR'd so far, of `pages` that need it (0 = no OCR)
     pages: int = 0
+    vectors_done: int = 0  # files whose vectors are stored, of vectors_total waiting for them
+    vectors_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class IngestSummary:
     seconds: float
     pages: int = 0
     cancelled: bool = False
+    words_seconds: float = 0.0  # until every file was searchable by its words
+    embedded: int = 0  # files whose vectors this import stored
+    pending_embedding: int = 0  # files still waiting for their vectors when it returned
+    embedding_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ class IngestOptions:
     file_timeout_s: float = 180
     chunk_chars: int = 900
     overlap_chars: int = 120
-    embed_batch: int = 32
+    embed_batch: int = 32  # (for the vector pass)
     write_pause_s: float = 0.0  # crash tests: a pause between each write of a file (widens the windows)
     ocr: bool = True  # pages and images without text are OCR'd
     ocr_dpi: int = 150
@@ -144,13 +151,15 @@ class Ingestor:
         self,
         catalog: Catalog,
         store: VectorStore,
-        embedder: Embedder,
         options: IngestOptions,
+        write_lock: threading.Lock | None = None,
+        on_indexed: Callable[[], None] | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
-        self.embedder = embedder
         self.options = options
+        self.write_lock = write_lock or threading.Lock()  # shared with the vector pass
+        self.on_indexed = on_indexed or (lambda: None)  # a file's words are in: wake the vector pass
 
     def run(
         self,
@@ -217,9 +226,7 @@ class Ingestor:
                         continue
                     if changed:
                         raise LoaderError(path, CHANGING)
-                    count = self._index(
-                        document, stat, sha, cancel, done, total, report, done_bytes, total_bytes
-                    )
+                    count = self._index(document, stat, sha, cancel)
                 except LoaderError as err:
                     done += 1
                     if not path.exists() and err.reason != CHANGING:
@@ -248,6 +255,7 @@ class Ingestor:
                     continue
                 if count is None:  # cancelled mid-file: it stays marked for the next run
                     break
+                self.on_indexed()
                 done += 1
                 if previous is not None and previous.state == "indexed":
                     updated += 1
@@ -344,56 +352,30 @@ class Ingestor:
         stat: os.stat_result,
         sha: str,
         cancel: threading.Event,
-        done: int,
-        total: int,
-        report: Callable[[IngestProgress], None],
-        done_bytes: int,
-        total_bytes: int,
     ) -> int | None:
-        """Embed and store one document; None if cancelled before it was committed."""
+        """Commit one document's chunks (its words); None if cancelled before it was committed."""
         opts = self.options
         chunks = chunk_sections(document.path, sha, document.sections, opts.chunk_chars, opts.overlap_chars)
         if not chunks:
             raise LoaderError(document.path, "no text to index")
-        vectors = []
-        for start in range(0, len(chunks), opts.embed_batch * 4):
-            if cancel.is_set():
-                return None
-            batch = chunks[start : start + opts.embed_batch * 4]
-            vectors.append(self.embedder.encode([c.embed_text for c in batch], opts.embed_batch))
-            share = int(stat.st_size * min(1.0, (start + len(batch)) / len(chunks)))
-            report(
-                IngestProgress(
-                    done,
-                    total,
-                    done_bytes + share,
-                    total_bytes,
-                    document.path,
-                    "embedding",
-                    start + len(batch),
-                )
-            )
-        import numpy as np
-
+        if cancel.is_set():
+            return None
         pause = self.options.write_pause_s
-        self.catalog.mark(
-            document.path,
-            kind=document.kind,
-            size=stat.st_size,
-            mtime_ns=stat.st_mtime_ns,
-            sha256=sha,
-            state="indexing",
-        )
-        time.sleep(pause)
-        self.store.delete_path(document.path)
-        time.sleep(pause)
-        ids, paths, matrix = [c.id for c in chunks], [c.path for c in chunks], np.concatenate(vectors)
-        step = max(1, len(chunks) // 2) if pause else len(chunks)  # pausing: two writes, a window between
-        for start in range(0, len(chunks), step):
-            end = start + step
-            self.store.upsert(ids[start:end], matrix[start:end], paths[start:end])
+        # Under the write lock the vector pass also takes: it never stores vectors of the version
+        # this replaces once that version's vectors are dropped here (see library/vectors.py).
+        with self.write_lock:
+            self.catalog.mark(
+                document.path,
+                kind=document.kind,
+                size=stat.st_size,
+                mtime_ns=stat.st_mtime_ns,
+                sha256=sha,
+                state="indexing",
+            )
             time.sleep(pause)
-        self.catalog.replace_chunks(document.path, chunks, document.pages)
+            self.store.delete_path(document.path)  # the old version's vectors, and any a crash left
+            time.sleep(pause)
+            self.catalog.replace_chunks(document.path, chunks, document.pages, embedded=False)
         if document.warnings:
             log.warning("%s: %s", document.path, "; ".join(document.warnings))
         return len(chunks)

@@ -3,7 +3,11 @@
 Embedded Chroma is not safe with two writer processes (each keeps its own in-memory index and
 would save it over the other's), so imports, removals and syncs hold an OS file lock on
 `writer.lock` in the data dir. The kernel drops the lock when its process dies, even by SIGKILL,
-so a crash never leaves the library locked. Readers (search, ask, status) take no lock."""
+so a crash never leaves the library locked. Readers (search, ask, status) take no lock.
+
+A background job (the vector pass `quire ingest --no-wait` leaves running) holds the lock as one
+that yields: a writer that finds it so asks it to stop (the `writer.yield` file), waits for the lock,
+and finishes the job's work itself, so a user's import never fails on a background one."""
 
 from __future__ import annotations
 
@@ -13,13 +17,17 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from quire.errors import LibraryBusy, LibraryUnwritable
 
 LOCK_FILE = "writer.lock"
+YIELD_FILE = "writer.yield"  # present: a writer waits for the background holder to let go
+YIELD_WAIT_S = 120.0  # how long a writer waits for it (it stops after the batch in hand)
 _LOCK_OFFSET = 1 << 20  # Windows locks a byte range: lock one far past the holder's note
 
 _FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -29,9 +37,10 @@ _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 class WriterLock:
     """Held while this process changes the library; `what` names the job for the other's message."""
 
-    def __init__(self, home: Path, what: str) -> None:
+    def __init__(self, home: Path, what: str, yields: bool = False) -> None:
         self.home = home
         self.what = what
+        self.yields = yields  # a background job: gives the lock up when another writer asks
         self._handle: IO[str] | None = None
 
     def __enter__(self) -> WriterLock:
@@ -47,11 +56,13 @@ class WriterLock:
             handle = path.open("a+", encoding="utf-8")
         except OSError as exc:
             raise unwritable(exc, self.home, "import") or exc from exc
-        if not _try_lock(handle):
+        if not _try_lock(handle) and not self._wait_for_yield(handle):
             handle.close()
             raise LibraryBusy(busy_message(self.home))
         self._handle = handle
-        note = {"pid": os.getpid(), "what": self.what, "since": time.time()}
+        with contextlib.suppress(OSError):  # asked for by a writer now gone, or by us: done with
+            (self.home / YIELD_FILE).unlink(missing_ok=True)
+        note = {"pid": os.getpid(), "what": self.what, "since": time.time(), "yields": self.yields}
         try:  # the note only improves the other process's message: a full disk must not stop us here
             handle.seek(0)
             handle.truncate()
@@ -59,6 +70,26 @@ class WriterLock:
             handle.flush()
         except OSError:
             pass
+
+    def _wait_for_yield(self, handle: IO[str]) -> bool:
+        """The holder is a background job: ask it to stop and wait for the lock. False if it is not
+        one (or we are one: a background job never pushes another aside)."""
+        if self.yields or not (holder(self.home) or {}).get("yields"):
+            return False
+        try:
+            (self.home / YIELD_FILE).touch()
+        except OSError:
+            return False
+        deadline = time.monotonic() + YIELD_WAIT_S
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            if _try_lock(handle):
+                return True
+            with contextlib.suppress(OSError):  # (another background job took over and cleared it)
+                (self.home / YIELD_FILE).touch()
+            if not (holder(self.home) or {"yields": True}).get("yields"):
+                return False  # a foreground writer took it meanwhile
+        return False
 
     def release(self) -> None:
         if self._handle is not None:
@@ -78,6 +109,34 @@ def holder(home: Path) -> dict[str, Any] | None:
         return dict(json.loads(text)) if text else {}
     except (OSError, ValueError):
         return None
+
+
+def yield_requested(home: Path) -> bool:
+    """Has another writer asked the background holder to give the library up?"""
+    return (home / YIELD_FILE).exists()
+
+
+@contextlib.contextmanager
+def stop_when_asked(home: Path, stop: threading.Event, watch: bool = True) -> Iterator[None]:
+    """While inside, set `stop` as soon as another writer asks this (background) holder to yield."""
+    if not watch:
+        yield
+        return
+    closed = threading.Event()
+
+    def look() -> None:
+        while not closed.wait(0.2):
+            if yield_requested(home):
+                stop.set()  # the job stops after the batch in hand and lets go of the lock
+                return
+
+    watcher = threading.Thread(target=look, name="quire-yield-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        closed.set()
+        watcher.join()
 
 
 def busy_message(home: Path) -> str:

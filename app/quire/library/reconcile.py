@@ -40,8 +40,9 @@ class Consistency:
     catalog_chunks: int
     store_vectors: int
     orphans: int  # vectors whose id the catalog does not know
-    missing: int  # catalog chunks without a vector
-    indexing: int  # files caught between "vectors written" and "chunks recorded"
+    missing: int  # chunks of files marked embedded without a vector
+    indexing: int  # files caught between "old vectors dropped" and "chunks recorded"
+    pending: int = 0  # chunks waiting for the vector pass (not a fault)
 
     @property
     def ok(self) -> bool:
@@ -57,14 +58,16 @@ class Repair:
 
 def check(catalog: Catalog, store: ListableStore) -> Consistency:
     known = catalog.all_chunk_ids()
+    embedded = catalog.embedded_chunk_ids()
     held = store.ids()
     indexing = sum(1 for f in catalog.files() if f.state == "indexing")
     return Consistency(
         catalog_chunks=len(known),
         store_vectors=len(held),
         orphans=len(held - known.keys()),
-        missing=len(known.keys() - held),
+        missing=len(embedded - held),
         indexing=indexing,
+        pending=len(known) - len(embedded),
     )
 
 
@@ -86,7 +89,7 @@ def repair(catalog: Catalog, store: ListableStore, embed: Callable[[list[str]], 
     orphans = sorted(held - known.keys())
     if orphans:
         store.delete_ids(orphans)
-    missing = sorted(known.keys() - held)
+    missing = sorted(catalog.embedded_chunk_ids() - held)
     if missing:
         chunks = catalog.chunks_by_id(missing)
         texts = [chunks[chunk_id].embed_text for chunk_id in missing]

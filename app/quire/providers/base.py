@@ -43,6 +43,8 @@ class SamplingOptions:
     dry_multiplier: float = 0.0  # llama.cpp's DRY ("don't repeat yourself") sampler; 0 = off
     dry_base: float = 1.75
     dry_allowed_length: int = 2
+    dry_penalty_last_n: int = -1  # -1 = the whole context (as penalty_last_n = -1)
+    dry_sequence_breakers: tuple[str, ...] = ("\n", ":", '"', "*")  # llama.cpp's: DRY never spans these
     seed: int | None = None
 
 

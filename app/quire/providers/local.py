@@ -215,37 +215,21 @@ class LocalProvider:
         sampling = sampling or SamplingOptions()
         prompt = _chat_prompt(llm, messages)
         if prompt is None:  # no chat template in the GGUF: llama-cpp-python's own formats know it
-            yield from self._stream_chat_completion(llm, messages, max_tokens, sampling.temperature)
+            yield from self._stream_chat_completion(llm, messages, max_tokens, sampling)
             return
-        import llama_cpp
+        from quire.providers.local_decode import decode
 
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character may span tokens
         output = 0
         with self._generate_lock:  # one llama context serves one answer at a time
-            # Tokens straight from llama.cpp's sampler, not create_chat_completion's stream: its
-            # per-token detokenising of the whole answer so far and its chunk dicts cost ~8% of
-            # decode speed. generate() keeps the longest prompt prefix already in the KV cache, so
-            # a follow-up on the same sources starts at once.
-            tokens = llm.generate(
-                prompt,
-                temp=sampling.temperature,
-                top_k=sampling.top_k,
-                top_p=sampling.top_p,
-                min_p=sampling.min_p,
-                repeat_penalty=sampling.repeat_penalty,
-                presence_penalty=sampling.presence_penalty,
-                frequency_penalty=sampling.frequency_penalty,
-                reset=True,
-            )
-            for token in tokens:
-                if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
-                    break
+            # llama.cpp's own sampler chain and decode, called directly (local_decode.py): no Python
+            # per token beyond the bytes. The longest prompt prefix already in the KV cache is kept,
+            # so a follow-up on the same sources starts at once.
+            for piece in decode(llm, prompt, sampling, max_tokens):
                 output += 1
-                text = decoder.decode(llm.detokenize([token]))
+                text = decoder.decode(piece)
                 if text:
                     yield TokenEvent(text)
-                if output >= max_tokens:
-                    break
             rest = decoder.decode(b"", final=True)
             if rest:
                 yield TokenEvent(rest)
@@ -256,11 +240,13 @@ class LocalProvider:
         )
 
     def _stream_chat_completion(
-        self, llm: Any, messages: list[Message], max_tokens: int, temperature: float
+        self, llm: Any, messages: list[Message], max_tokens: int, sampling: SamplingOptions
     ) -> Iterator[TokenEvent]:
+        from quire.providers.local_decode import completion_kwargs
+
         with self._generate_lock:
             pieces = llm.create_chat_completion(
-                messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature
+                messages=messages, stream=True, max_tokens=max_tokens, **completion_kwargs(sampling)
             )
             output = 0
             for piece in pieces:

@@ -13,6 +13,8 @@ from quire.errors import ModelError
 if TYPE_CHECKING:
     import numpy as np
 
+    from quire.search.devices import DeviceChoice
+
 log = logging.getLogger(__name__)
 
 
@@ -34,7 +36,8 @@ _LOADED: dict[str, object] = {}  # one copy of each model per process, however m
 _LOAD_LOCK = threading.Lock()
 
 
-BACKENDS = ("onnx", "onnx-int8", "torch")
+BACKENDS = ("auto", "onnx", "onnx-int8", "onnx-int8-dynamic", "torch")
+_VARIANT = {"onnx": "fp32", "onnx-int8": "int8", "onnx-int8-dynamic": "int8-dynamic"}
 
 
 class Embedder:
@@ -42,8 +45,9 @@ class Embedder:
 
     Backends: `torch` runs the sentence-transformers model in fp32 (the reference); `onnx` runs the
     same model exported to ONNX, fp32 (same vectors, no torch at run time, quicker queries);
-    `onnx-int8` the export with int8 weights (faster on CPUs, a little less exact; see
-    onnx_embedder.py). All give vectors of one space: a library indexed with one is searched with any."""
+    `onnx-int8` the export with SmoothQuant and int8 weight matmuls (faster on CPUs, recall within a
+    point: see int8.py); `onnx-int8-dynamic` the plain dynamic int8 it replaced (for the bench). All
+    give vectors of one space: a library indexed with one is searched with any."""
 
     name = EMBEDDER_NAME
     dim = 384
@@ -55,6 +59,7 @@ class Embedder:
         backend: str = "torch",
         cache_dir: Path | None = None,
         shipped: list[Path] | None = None,
+        device: str = "auto",
     ) -> None:
         if backend not in BACKENDS:
             raise ModelError(f"unknown embedder backend {backend!r} (one of: {', '.join(BACKENDS)})")
@@ -62,10 +67,22 @@ class Embedder:
             raise ModelError(f"the {backend} embedder needs a cache folder for its exported model")
         self._model_dir = model_dir
         self._threads = threads
-        self.backend = backend
+        self._backend = backend
         self._cache_dir = cache_dir
         self._shipped = shipped or []
+        self._device = device  # embedder.device: auto | cpu | cuda | coreml (see devices.py)
         self._model = None
+
+    @property
+    def backend(self) -> str:
+        """The backend in use: `auto` is int8 on a CPU that multiplies int8 natively (VNNI, ARM), where
+        it is faster and keeps recall, and fp32 on a GPU or an older CPU (see int8.py, devices.py)."""
+        if self._backend == "auto":
+            from quire.search.devices import available_providers, choose_device, int8_dot_product
+
+            on_cpu = choose_device(self._device, available_providers()).device == "cpu"
+            self._backend = "onnx-int8" if on_cpu and int8_dot_product() else "onnx"
+        return self._backend
 
     def _load(self):  # type: ignore[no-untyped-def]
         with _LOAD_LOCK:
@@ -81,12 +98,14 @@ class Embedder:
     def _load_onnx(self, folder: Path):  # type: ignore[no-untyped-def]
         from quire.search.onnx_embedder import OnnxModel
 
-        key = f"{folder}#{self.backend}"
+        where = [self._cache_dir, *self._shipped]  # another cache or install: maybe another export
+        key = f"{folder}#{self.backend}#{self._device}#{self._threads}#{where}"
         if key not in _LOADED:
             assert self._cache_dir is not None
-            quantized = self.backend == "onnx-int8"
-            _LOADED[key] = OnnxModel(folder, self._cache_dir, quantized, self._threads, self._shipped)
-            log.info("embedder loaded from %s (%s)", folder, self.backend)
+            variant = _VARIANT[self.backend]
+            model = OnnxModel(folder, self._cache_dir, variant, self._threads, self._shipped, self._device)
+            _LOADED[key] = model
+            log.info("embedder loaded from %s (%s on %s)", folder, self.backend, model.device.device)
         return _LOADED[key]
 
     def _load_torch(self, folder: Path):  # type: ignore[no-untyped-def]
@@ -98,7 +117,7 @@ class Embedder:
         except ImportError:  # the desktop app ships the ONNX exports, not torch
             raise ModelError(
                 "the torch embedder is not part of this installation: set embedder.backend "
-                "to onnx (the default) or onnx-int8"
+                "to auto (the default), onnx or onnx-int8"
             ) from None
 
         hf_logging.disable_progress_bar()  # no "Loading weights" bar in the terminal
@@ -125,10 +144,28 @@ class Embedder:
             backend=settings.get("embedder.backend"),
             cache_dir=settings.cache_dir,
             shipped=settings.models_dirs,
+            device=settings.get("embedder.device"),
         )
 
     def warm_up(self) -> None:
         self._load()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def device(self) -> DeviceChoice:
+        """Where it embeds (loads the model): the device, and why not the one asked for, if so."""
+        from quire.search.devices import DeviceChoice
+
+        model = self._load()
+        if self.backend.startswith("onnx"):
+            return model.device  # type: ignore[no-any-return]
+        notice = None
+        if self._device in ("cuda", "coreml"):
+            notice = f"embedder.device {self._device} applies to the onnx backends; torch embeds on the CPU"
+        return DeviceChoice("cpu", ("torch",), notice)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""

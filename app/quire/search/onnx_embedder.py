@@ -3,9 +3,9 @@ the user's cache (fp32, optionally with int8 weights), then run without torch.
 
 Why: torch costs seconds to import and hundreds of MB of memory, and its per-call overhead dominates
 embedding one short query. fp32 ONNX gives the same vectors (cosine > 0.99999) at the same chunk
-throughput and embeds a query several times faster. int8 is faster again on long chunks but lost
-recall on the bench's QA fixture, so it is a setting, not the default. The export needs torch and
-onnx (both installed with Quire) and takes seconds, once per model."""
+throughput and embeds a query several times faster. int8 (search/int8.py) is faster again and keeps
+recall within a point of fp32 on the bench's QA fixture. The export needs torch and onnx (both
+installed with Quire) and takes seconds, once per model and variant."""
 
 from __future__ import annotations
 
@@ -27,19 +27,29 @@ log = logging.getLogger(__name__)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def exported_path(model_dir: Path, cache_dir: Path, quantized: bool) -> Path:
-    """One file per model folder and its weights' size, so a new model never reuses an old export."""
+# fp32: the model as exported; int8: SmoothQuant and per-channel int8 weight matmuls (search/int8.py);
+# int8-dynamic: every matmul weight and embedding table per tensor (the first int8, kept to compare)
+VARIANTS = ("fp32", "int8", "int8-dynamic")
+_SUFFIX = {"fp32": "fp32", "int8": "int8-smooth", "int8-dynamic": "int8"}
+
+
+def exported_path(model_dir: Path, cache_dir: Path, variant: str) -> Path:
+    """One file per model folder, its weights' size and the variant, so a new model (or recipe)
+    never reuses an old export."""
     weights = model_dir / "model.safetensors"
     stamp = weights.stat().st_size if weights.exists() else 0
-    return cache_dir / f"{model_dir.parent.name}-{stamp}-{'int8' if quantized else 'fp32'}.onnx"
+    return cache_dir / f"{model_dir.parent.name}-{stamp}-{_SUFFIX[variant]}.onnx"
 
 
-def export(model_dir: Path, target: Path, quantized: bool) -> None:
+def export(model_dir: Path, target: Path, variant: str) -> None:
     # Heavy imports here: only the first start with this backend exports the model.
+    import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
+
+    from quire.search import int8
 
     hf_logging.disable_progress_bar()  # no "Loading weights" bar in the terminal
 
@@ -60,7 +70,8 @@ def export(model_dir: Path, target: Path, quantized: bool) -> None:
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shapes are for model authors
         fp32 = Path(tmp) / "fp32.onnx"
-        int8 = Path(tmp) / "int8.onnx"
+        smoothed = Path(tmp) / "smoothed.onnx"
+        quantized = Path(tmp) / "int8.onnx"
         torch.onnx.export(
             model,
             tuple(sample[name] for name in INPUTS),
@@ -71,10 +82,38 @@ def export(model_dir: Path, target: Path, quantized: bool) -> None:
             opset_version=17,
             dynamo=False,
         )
-        if quantized:  # per-tensor signed int8 weights lost less recall than per-channel or uint8
-            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-        os.replace(int8 if quantized else fp32, target)  # atomic: a crash leaves no half file behind
+        if variant == "int8":
+            int8.smooth(fp32, model_dir, smoothed)
+            int8.quantize(smoothed, quantized)
+        elif variant == "int8-dynamic":
+            quantize_dynamic(str(fp32), str(quantized), weight_type=QuantType.QInt8)
+        made = fp32 if variant == "fp32" else quantized
+        # The weights in a file of their own beside the graph: ONNX Runtime then reads them as they
+        # are instead of parsing them out of the protobuf, which takes 40% off each start-up's load.
+        graph = Path(tmp) / "graph.onnx"
+        onnx.save(
+            onnx.load(str(made)),
+            str(graph),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=weights_path(target).name,
+            size_threshold=1024,
+        )
+        weights = Path(tmp) / weights_path(target).name
+        weights.chmod(0o644)  # (onnx writes it private; a shared install must read it)
+        os.replace(weights, weights_path(target))
+        os.replace(graph, target)  # last, atomic: without it the export counts as not made
     log.info("exported %s as ONNX to %s", model_dir, target)
+
+
+def weights_path(exported: Path) -> Path:
+    """Where an export keeps its weights (an older, single-file export has none)."""
+    return exported.with_name(exported.name + ".data")
+
+
+def _complete(path: Path) -> bool:
+    """The graph, and its weights file when it has one (a graph alone is under a megabyte)."""
+    return path.is_file() and (weights_path(path).is_file() or path.stat().st_size > 2**20)
 
 
 class OnnxModel:
@@ -84,21 +123,29 @@ class OnnxModel:
         self,
         model_dir: Path,
         cache_dir: Path,
-        quantized: bool = False,
+        variant: str = "fp32",
         threads: int | None = None,
         shipped: list[Path] | None = None,
+        device: str = "auto",
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        path = exported_path(model_dir, cache_dir, quantized)
+        from quire.search.devices import available_providers, choose_device, device_in_use
+
+        choice = choose_device(device, available_providers())
+        if choice.device != "cpu" and variant != "fp32":  # int8 kernels are a CPU's: a GPU runs fp32
+            log.info("embedder: %s runs the fp32 export (int8 is for CPUs)", choice.device)
+            variant = "fp32"
+        self.variant = variant
+        path = exported_path(model_dir, cache_dir, variant)
         for folder in shipped or []:  # an export made at install time (`make models`, the bundle)
-            if (folder / path.name).is_file():
+            if _complete(folder / path.name):
                 path = folder / path.name
                 break
-        if not path.exists():
+        if not _complete(path):
             try:
-                export(model_dir, path, quantized)
+                export(model_dir, path, variant)
             except Exception as exc:
                 raise ModelError(f"{model_dir}: could not export the embedder to ONNX ({exc})") from exc
         config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
@@ -109,7 +156,10 @@ class OnnxModel:
         if threads:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3  # its warnings are for model authors, not for our users
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(str(path), options, providers=list(choice.providers))
+        self.device = device_in_use(choice, self._session.get_providers())
+        if self.device.notice:
+            log.warning("embedder: %s", self.device.notice)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         import numpy as np
@@ -141,8 +191,10 @@ if __name__ == "__main__":  # `python -m quire.search.onnx_embedder FOLDER`: exp
     from quire.search.embedder import bundled_model_dir
 
     folder = Path(sys.argv[1])
-    for quantized in (False, True):
-        target = exported_path(bundled_model_dir(), folder, quantized)
-        if not target.exists():
-            export(bundled_model_dir(), target, quantized)
+    for variant in ("fp32", "int8"):  # what the app ships; int8-dynamic is exported when asked for
+        target = exported_path(bundled_model_dir(), folder, variant)
+        if not _complete(target):
+            export(bundled_model_dir(), target, variant)
         print(target)
+        if weights_path(target).is_file():
+            print(weights_path(target))

@@ -42,35 +42,48 @@ def where_label(page: int | None, slide: int | None, heading: str | None, locati
     return f"§ {heading}" if heading else ""
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+def reciprocal_rank_fusion(
+    rankings: list[list[str]], k: int = RRF_K, stand_in: dict[str, int] | None = None
+) -> list[tuple[str, float]]:
+    """`stand_in`: item -> a rank to count once more, for an item one ranking could not see."""
     scores: dict[str, float] = {}
     for ranking in rankings:
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    for item, rank in (stand_in or {}).items():
+        scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
     return sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
 
 
 def hybrid_search(
     query: str,
     catalog: Catalog,
-    store: VectorStore,
+    store: VectorStore | None,
     embedder: Embedder,
     k: int,
     candidates: int = 40,
     query_vector: Any = None,
     within: ResolvedFilter | None = None,
 ) -> list[Hit]:
-    """The k best chunks for `query`; `within` (a date range or scope) limits both halves."""
+    """The k best chunks for `query`; `within` (a date range or scope) limits both halves. `store`
+    None: words only (no file has its vectors yet). Files whose vectors are still being made are
+    found by their words alone; fused ranks treat the two lists alike."""
     if not query.strip() or (within is not None and not within.paths):
         return []
-    vector = embedder.encode([query])[0] if query_vector is None else query_vector
+    by_vector: list[str] = []
+    if store is not None:
+        vector = embedder.encode([query])[0] if query_vector is None else query_vector
+        where = within.vector if within is not None else None
+        by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates, where)]
     if within is None:
-        by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates)]
         by_words = catalog.full_text_search(query, candidates)
     else:
-        by_vector = [chunk_id for chunk_id, _ in store.query(vector, candidates, within.vector)]
         by_words = catalog.full_text_search_where(query, candidates, within.where, within.params)
-    fused = reciprocal_rank_fusion([by_vector, by_words])
+    # A chunk whose vectors are not made yet cannot be ranked by meaning: it takes its words rank
+    # there too, so it competes as an equal with what the vector pass has reached.
+    waiting = catalog.without_vectors(by_words) if by_vector and by_words else set()
+    stand_in = {chunk_id: rank for rank, chunk_id in enumerate(by_words, 1) if chunk_id in waiting}
+    fused = reciprocal_rank_fusion([by_vector, by_words], stand_in=stand_in)
     chunks = catalog.chunks_by_id(chunk_id for chunk_id, _ in fused[: k * 3])
     hits = []
     for chunk_id, score in fused:

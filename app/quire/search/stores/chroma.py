@@ -71,11 +71,7 @@ class ChromaStore:
     def check_embedder(self, name: str, dim: int) -> None:
         meta = self._collection.metadata or {}
         if meta.get("embedder") != name or meta.get("dim") != dim:
-            raise EmbedderMismatch(
-                f"the library was indexed with {meta.get('embedder')} ({meta.get('dim')} dims) but "
-                f"Quire now uses {name} ({dim} dims): re-index needed (delete the chroma folder "
-                "and import again)"
-            )
+            raise EmbedderMismatch(mismatch_message(meta, name, dim))
 
     def upsert(self, ids: list[str], vectors: np.ndarray, paths: list[str]) -> None:
         self._writable()
@@ -211,6 +207,14 @@ class ChromaStore:
         if any(chunk_id not in by_id for chunk_id in ids):
             return None
         return np.asarray([by_id[chunk_id] for chunk_id in ids], dtype=np.float32)
+
+
+def mismatch_message(meta: dict[str, Any], name: str, dim: int) -> str:
+    return (
+        f"the library was indexed with {meta.get('embedder')} ({meta.get('dim')} dims) but "
+        f"Quire now uses {name} ({dim} dims): re-index needed (delete the chroma folder "
+        "and import again)"
+    )
 
 
 def _int_or_none(value: Any) -> int | None:
