@@ -45,6 +45,7 @@ def variants(quick: bool) -> list[tuple[str, str | None, dict[str, Any]]]:
             None,
             {"sampling": {"repeat_penalty": 1.15, "presence_penalty": 0.0, "penalty_last_n": 128}},
         ),
+        ("default, DRY 0.8", None, {"sampling": {"presence_penalty": 0.0, "dry_multiplier": 0.8}}),
         ("gemma-270m", OTHER_MODEL, {}),
     ]
 
@@ -70,16 +71,16 @@ def measure_answers(
     rows = []
     for label, model, how in variants(quick):
         if model is not None and model not in present:
-            figures[f"answers_skipped_{_key(label)}"] = f"{model} not in the models folders"
+            figures[f"answers_skipped_{variant_key(label)}"] = f"{model} not in the models folders"
             continue
         say(f"answers: {label} ({len(questions)} questions)")
         rows.append((label, _run(quire, questions, model, how)))
     for label, row in rows:
-        figures.update({f"answers_{_key(label)}_{k}": v for k, v in row.items()})
+        figures.update({f"answers_{variant_key(label)}_{k}": v for k, v in row.items()})
     return figures
 
 
-def _key(label: str) -> str:
+def variant_key(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")
 
 

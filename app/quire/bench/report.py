@@ -144,8 +144,47 @@ def table(figures: dict[str, Any]) -> str:
         )
     stamp = datetime.date.today().isoformat()
     return "\n".join(
-        [*lines, "", f"Measured {stamp} by `quire bench` on {where}; corpus: {corpus}.", references]
+        [
+            *lines,
+            *_variant_lines(figures),
+            "",
+            f"Measured {stamp} by `quire bench` on {where}; corpus: {corpus}.",
+            references,
+        ]
     )
+
+
+VARIANT_COLUMNS = (
+    ("fact in the model's answer (%)", "fact_in_answer_pct"),
+    ("fact in what is read (%)", "fact_read_pct"),
+    ("loops cut", "loops"),
+    ("runaways", "runaways"),
+    ("flagged figures", "flags"),
+    ("honest when not in the library", "not_in_library_honest"),
+)
+
+
+def _variant_lines(figures: dict[str, Any]) -> list[str]:
+    """The answers section's variants side by side (bench/answers.py): which sampling, prompt and
+    model writes the fact without looping."""
+    from quire.bench.answers import variant_key, variants
+
+    found = [
+        (label, key)
+        for label, _model, _how in variants(False)
+        if f"answers_{(key := variant_key(label))}_fact_in_answer_pct" in figures
+    ]
+    if len(found) < 2:
+        return []
+    rows = [
+        "",
+        "| Answer variant | " + " | ".join(name for name, _ in VARIANT_COLUMNS) + " |",
+        "|---|" + "---:|" * len(VARIANT_COLUMNS),
+    ]
+    for label, key in found:
+        cells = [_cell(figures.get(f"answers_{key}_{column}")) for _, column in VARIANT_COLUMNS]
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    return rows
 
 
 def write_readme(path: Path, figures: dict[str, Any], part: str = "") -> None:
