@@ -69,6 +69,10 @@ def test_a_made_up_figure_is_flagged_and_a_supported_one_is_not(qa: Quire) -> No
     falcon = qa.ask("Who leads Project Falcon?", "local").evidence
     names = check_support("Priya Raman leads it with Tomasz Wieczorek.", falcon)
     assert "Tomasz Wieczorek" in names.unsupported and "Priya Raman" not in names.unsupported
+    # The handbook spells it ("eight weeks"); the model's digits say the same and are not flagged.
+    sabbatical = qa.ask("How long is the sabbatical?", "local").evidence
+    assert check_support("The sabbatical lasts 8 weeks.", sabbatical).unsupported == []
+    assert check_support("The sabbatical lasts 12 weeks.", sabbatical).unsupported == ["12 weeks"]
 
 
 @pytest.mark.slow

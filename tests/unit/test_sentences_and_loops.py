@@ -67,6 +67,9 @@ def test_numbers_are_compared_as_written_values() -> None:
         "14.3",
         "6",
     }
+    # A source that spells a number supports the digits a model writes for it.
+    assert numbers("a paid sabbatical of eight weeks, twenty-five days or Forty hours") == {"8", "25", "40"}
+    assert numbers("eighteen months, not eight") == {"18", "8"}
     assert content_words("How many days do I have to submit my expense reports?") == {
         "day",
         "submit",

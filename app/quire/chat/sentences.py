@@ -162,11 +162,27 @@ def content_words(text: str) -> set[str]:
 
 
 def numbers(text: str) -> set[str]:
-    """The numbers in a text, written one way: "4,200" and "4200" are one number, "9.50" is "9.5"."""
+    """The numbers in a text, written one way: "4,200" and "4200" are one number, "9.50" is "9.5",
+    and "eight" or "twenty-five" is "8" or "25" (a source that spells a number supports its digits)."""
     found = set()
     for raw in _NUMBER.findall(text):
         digits = re.sub(r"[,\u202f\u00a0]", "", raw)
         if "." in digits:
             digits = digits.rstrip("0").rstrip(".")
         found.add(digits)
+    for tens, unit, single in _NUMBER_WORDS.findall(text.casefold()):
+        found.add(str(_WORD_VALUES[tens] + _WORD_VALUES[unit] if tens else _WORD_VALUES[single]))
     return found
+
+
+_WORD_VALUES = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:({_TENS})[- ](one|two|three|four|five|six|seven|eight|nine)|({'|'.join(_WORD_VALUES)}))\b"
+)
