@@ -369,7 +369,9 @@ def print_answer_end(answer: Any, fallback_reason: str | None) -> None:
     if answer.notice:
         print(f"({answer.notice})")
     flagged = [s for s in answer.support if s.unsupported]
-    if answer.unsupported_answer:
+    if answer.unsupported_answer and not (answer.quick_answer and answer.quick_answer.sentences):
+        print("\n! Your documents do not answer this: the numbers and names above come from the model.")
+    elif answer.unsupported_answer:
         print("\n! The numbers and names in this answer are not in your documents.")
     for sentence in flagged:
         marked = sentence.sentence

@@ -130,7 +130,7 @@ def test_ampersands_in_source_names_are_not_mnemonics(qtbot: Any) -> None:
 def test_a_question_the_documents_do_not_answer_says_so_first(
     qtbot: Any, open_window: Any, library_copy: Path, writer: WritingProvider
 ) -> None:
-    from quire.gui.message_bubble import NOTHING_DIRECT
+    from quire.gui.message_bubble import NOT_IN_DOCUMENTS_BANNER, NOTHING_DIRECT
 
     window = open_window(library_copy)
     window.chat.input.setPlainText("What is the dress code for the office?")
@@ -140,3 +140,5 @@ def test_a_question_the_documents_do_not_answer_says_so_first(
     assert NOTHING_DIRECT in bubble.quick.text() and "quire-cite" not in bubble.quick.text()
     writer.go.set()
     qtbot.waitUntil(lambda: window.run.done, timeout=30_000)
+    # nothing was quoted, so a made-up claim's banner says plainly that the documents do not answer
+    assert bubble.warning.text() == NOT_IN_DOCUMENTS_BANNER

@@ -109,6 +109,10 @@ UNSUPPORTED_BANNER = (
     "The numbers and names in this answer are not in your documents. Rely on the sentences quoted "
     "from them above."
 )
+NOT_IN_DOCUMENTS_BANNER = (
+    "Your documents do not answer this. The numbers and names in this answer come from the model, "
+    "not from your library."
+)
 
 
 mnemonic_safe = literal  # user text as a button label: Qt reads "&" as a shortcut marker
@@ -248,6 +252,8 @@ class MessageBubble(QFrame):
         else:
             self.body.setText(message.text or ("…" if message.role == "assistant" else ""))
         self.body.setVisible(bool(message.text) or not (message.error or message.quick))
+        nothing_quoted = message.quick in ("", NOTHING_DIRECT)
+        self.warning.setText(NOT_IN_DOCUMENTS_BANNER if nothing_quoted else UNSUPPORTED_BANNER)
         self.warning.setVisible(message.unsupported and bool(message.text))
         self.byline.setText(f"<b>Written by {message.model or 'the model'}</b>")
         self.byline.setVisible(bool(message.quick and message.text))
