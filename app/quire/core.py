@@ -614,6 +614,7 @@ class Quire:
         if query_filter.dates is not None and self.catalog.undated():
             date_undated(self.catalog)  # catalog only: reading never writes the vector store
         return resolve(query_filter, self.catalog, store_has_dates(self.catalog, self.store_choice))
+
     # Providers as the window sees them (it never makes one itself) ----------------------------
 
     def provider_health(self) -> dict[str, ProviderHealth]:

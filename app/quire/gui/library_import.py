@@ -122,9 +122,8 @@ class ImportMixin:
         eta = f" · {eta_text(elapsed / share - elapsed)}" if 0.02 < share < 1 and elapsed > 1 else ""
         if self.progress_row.state == "running":
             vectors = f" · vectors {event.vectors_done}/{event.vectors_total}" if event.vectors_total else ""
-            self.progress_label.setText(
-                f"{event.files_done}/{event.files_total} files{eta}{vectors} · {event.stage} {Path(event.path).name}"
-            )
+            done = f"{event.files_done}/{event.files_total} files{eta}{vectors}"
+            self.progress_label.setText(f"{done} · {event.stage} {Path(event.path).name}")
         if event.stage in ("reading", "embedding"):
             first = event.path not in self.live
             self.live[event.path] = event.stage

@@ -60,7 +60,15 @@ def row_for(record: Any, stage: str = "") -> Row:
         seconds, dated_by = record.mtime_ns / 1e9 if record.mtime_ns > 0 else None, "the file's time"
     embedded = bool(getattr(record, "embedded", True))
     return Row(
-        record.path, record.state, record.error, record.pages, record.chunks, stage, seconds, dated_by, embedded
+        record.path,
+        record.state,
+        record.error,
+        record.pages,
+        record.chunks,
+        stage,
+        seconds,
+        dated_by,
+        embedded,
     )
 
 

@@ -135,7 +135,10 @@ class IngestWorker(QThread):
             load_search(self.quire)
             start = self.quire.reindex if self.reindex else self.quire.ingest
             summary = start(
-                self.paths, progress=self.progress.emit, cancel=self.cancel_event, stop_vectors=self.vectors_event
+                self.paths,
+                progress=self.progress.emit,
+                cancel=self.cancel_event,
+                stop_vectors=self.vectors_event,
             )
             if summary.cancelled and self.abandon:
                 self.quire.abandon_import()
