@@ -179,8 +179,9 @@ _UNIT_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty"
 )
-_WORD_VALUES = {word: value for value, word in enumerate(_UNIT_WORDS.split())} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_WORD_VALUES = {word: value for value, word in enumerate(_UNIT_WORDS.split())}
+_WORD_VALUES |= {word: 30 + 10 * i for i, word in enumerate(_TENS.split("|")[1:])}
 _NUMBER_WORDS = re.compile(
     rf"\b(?:({_TENS})[- ](one|two|three|four|five|six|seven|eight|nine)|({'|'.join(_WORD_VALUES)}))\b"
 )
