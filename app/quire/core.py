@@ -463,7 +463,11 @@ class Quire:
         vectors = self.catalog.has_embedded() or self.settings.get("store.backend") != "chroma"
         warming = None
         if vectors and query_vector is None and not self.embedder.loaded:
-            # a fresh process: load the model while the store opens
+            # A fresh process: load the model while the store opens. numpy is imported here first:
+            # an error from Chroma's Rust core imports chromadb (and numpy) to raise itself, and an
+            # import of numpy under way in the other thread then aborts the process (disk-full test).
+            import numpy  # noqa: F401
+
             warming = threading.Thread(target=self.embedder.warm_up, name="quire-embedder", daemon=True)
             warming.start()
         store = self.search_store if vectors else None

@@ -13,7 +13,7 @@ import pytest
 
 from quire.bench.qa_library import QUESTIONS, has_fact, make_qa_library
 from quire.chat.answer import AnswerStream
-from quire.chat.profiles import AnswerProfile
+from quire.chat.profiles import NOT_ASKED, AnswerProfile
 from quire.chat.prompt import SYSTEM
 from quire.chat.support import check_support
 from quire.cli import main as cli_main
@@ -54,6 +54,16 @@ def test_nothing_is_quoted_when_the_library_does_not_say(qa: Quire) -> None:
         "How many parking spaces does the office have?",
     ):
         assert not qa.ask(question, "local").quick.sentences, question
+
+
+def test_with_nothing_to_quote_the_default_model_is_not_asked_to_guess(qa: Quire) -> None:
+    recorded = len(qa.metrics.recent(1000))
+    answer = qa.ask("What is the capital of Peru?", "local").result()
+    assert answer.answer == NOT_ASKED and answer.stop_reason == "not_found" and answer.notice is None
+    assert answer.citations and not any(s.unsupported for s in answer.support)  # its passages stay
+    assert len(qa.metrics.recent(1000)) == recorded  # no model wrote it: no figures to compare
+    # A question the library answers is written by the model as before.
+    assert qa.ask("How long is the sabbatical?", "local").result().stop_reason != "not_found"
 
 
 def test_a_made_up_figure_is_flagged_and_a_supported_one_is_not(qa: Quire) -> None:

@@ -98,7 +98,7 @@ def test_disk_full_mid_import_then_resume(small_disk: Path, tmp_path: Path) -> N
 
     search = run_cli("search", "heron entry", "--json", env=_env(home))  # still full: reading works
     assert search.returncode == 0, search.stderr
-    assert "heron" in json.loads(search.stdout)["hits"][0]["path"]
+    assert "heron" in json.loads(search.stdout)["hits"][0]["path"], search.stdout
     status = run_cli("status", "--json", env=_env(home))
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["pending_imports"] == [str(second)]

@@ -18,7 +18,7 @@ from pathlib import Path
 from quire.chat.grounding import focused
 from quire.chat.loop_guard import LoopGuard
 from quire.chat.metrics import Metrics, MetricsLog, Stopwatch
-from quire.chat.profiles import AnswerProfile, profile_for
+from quire.chat.profiles import NOT_ASKED, AnswerProfile, profile_for
 from quire.chat.prompt import build_messages
 from quire.chat.quick import Evidence, QuickAnswer
 from quire.chat.support import SentenceSupport, SupportCheck, check_support
@@ -62,7 +62,9 @@ class Answer:
     error: str | None = None
     partial: bool = False
     fallback_reason: str | None = None  # why fallback_from could not answer
-    stop_reason: str | None = None  # "repeating" | "length" | "user" | "error"; None = the model ended it
+    # "repeating" | "length" | "user" | "error" | "not_found" (nothing to quote: the model was not
+    # asked, see AnswerProfile.needs_quote); None = the model ended it
+    stop_reason: str | None = None
     quick_answer: QuickAnswer | None = None
     support: list[SentenceSupport] = field(default_factory=list)
     unsupported_answer: bool = False  # its key claims are all missing from the sources
@@ -166,6 +168,11 @@ class AnswerStream:
             provider, self._max_tokens, self._temperature
         )
         documents = self.mode == "documents"
+        if profile.needs_quote and not documents and self.system is None and self._nothing_to_quote():
+            self._parts.append(NOT_ASKED)
+            yield NOT_ASKED
+            self._finish(provider, output_tokens=0, stop_reason="not_found")
+            return
         sources = self.hits if documents else self.hits[: profile.sources]
         if profile.focus and not documents and self.evidence is not None:
             sources = focused(self.evidence)[: profile.sources]
@@ -233,6 +240,9 @@ class AnswerStream:
             stop_reason=finish,
         )
 
+    def _nothing_to_quote(self) -> bool:
+        return self.evidence is not None and self.quick is not None and not self.quick.sentences
+
     def _trim(self, keep: int) -> Iterator[str]:
         """Drop the repeat: the parts are cut back to `keep` characters. Text already shown stays
         shown (the GUI and CLI repaint from the final answer); this piece yields what of it is kept."""
@@ -285,7 +295,7 @@ class AnswerStream:
             unsupported_answer=bool(check and check.all_unsupported),
             mode=self.mode,
         )
-        if self._log is not None:
+        if self._log is not None and stop_reason != "not_found":  # (no model wrote it: no figures)
             self._log.record(provider.name, provider.model, metrics, self.fallback_from, error)
 
     def _check(self, text: str) -> SupportCheck | None:

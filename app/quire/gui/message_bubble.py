@@ -256,7 +256,7 @@ class MessageBubble(QFrame):
         self.warning.setText(NOT_IN_DOCUMENTS_BANNER if nothing_quoted else UNSUPPORTED_BANNER)
         self.warning.setVisible(message.unsupported and bool(message.text))
         self.byline.setText(f"<b>Written by {message.model or 'the model'}</b>")
-        self.byline.setVisible(bool(message.quick and message.text))
+        self.byline.setVisible(bool(message.quick and message.text) and not message.data.get("not_asked"))
         notes = [n for n in (message.notice, message.error) if n]
         self.notice.setText("\n".join(notes))
         self.notice.setProperty("error", bool(message.error))
@@ -423,7 +423,10 @@ class AnswerRun:
             self.message.quick = quick.text
         self.message.flags = [t for s in answer.support for t in s.unsupported]
         self.message.unsupported = answer.unsupported_answer
-        self.message.metrics = asdict(answer.metrics)
+        asked = answer.stop_reason != "not_found"  # nothing to quote: Quire said so, no model wrote it
+        self.message.metrics = asdict(answer.metrics) if asked else None
+        if not asked:
+            self.message.data["not_asked"] = True
         self.message.provider = answer.provider
         self.message.model = answer.model
         self.message.answer_id = getattr(self.worker, "answer_id", None)

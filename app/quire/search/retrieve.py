@@ -80,8 +80,9 @@ def hybrid_search(
     else:
         by_words = catalog.full_text_search_where(query, candidates, within.where, within.params)
     # A chunk whose vectors are not made yet cannot be ranked by meaning: it takes its words rank
-    # there too, so it competes as an equal with what the vector pass has reached.
-    waiting = catalog.without_vectors(by_words) if by_vector and by_words else set()
+    # there too, so it competes as an equal with what the vector pass has reached. (A file cut off
+    # mid-way, by a full disk or a kill, may have some vectors in already: those rank by them.)
+    waiting = catalog.without_vectors(by_words) - set(by_vector) if by_vector and by_words else set()
     stand_in = {chunk_id: rank for rank, chunk_id in enumerate(by_words, 1) if chunk_id in waiting}
     fused = reciprocal_rank_fusion([by_vector, by_words], stand_in=stand_in)
     chunks = catalog.chunks_by_id(chunk_id for chunk_id, _ in fused[: k * 3])
