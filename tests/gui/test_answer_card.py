@@ -142,3 +142,20 @@ def test_a_question_the_documents_do_not_answer_says_so_first(
     qtbot.waitUntil(lambda: window.run.done, timeout=30_000)
     # nothing was quoted, so a made-up claim's banner says plainly that the documents do not answer
     assert bubble.warning.text() == NOT_IN_DOCUMENTS_BANNER
+
+
+def test_with_nothing_to_quote_a_tiny_model_is_not_asked(
+    qtbot: Any, open_window: Any, library_copy: Path, writer: WritingProvider
+) -> None:
+    from quire.chat.profiles import NOT_ASKED
+
+    writer.parameters = 135e6  # the default model's size: chat/profiles.py TINY
+    window = open_window(library_copy)
+    window.chat.input.setPlainText("What is the dress code for the office?")
+    QTest.keyClick(window.chat.input, Qt.Key.Key_Return)
+    run = window.run
+    qtbot.waitUntil(lambda: run.done, timeout=30_000)  # (the writer was never told to go)
+    bubble = run.bubble
+    assert run.message.text == NOT_ASKED and not writer.go.is_set()
+    assert bubble.byline.isHidden() and bubble.warning.isHidden() and not bubble.metrics_line.text()
+    assert run.message.sources  # the nearest passages stay, to open

@@ -263,7 +263,7 @@ class AnswerStream:
     ) -> None:
         metrics = self._watch.metrics(prompt_tokens, output_tokens)
         text = self.text.strip()
-        check = self._check(text)
+        check = self._check(text) if stop_reason != "not_found" else None  # (Quire's own words)
         text = check.cited_text if check else text
         quoted = self._quoted()
         citations = [
