@@ -149,7 +149,15 @@ def test_metrics_json_gives_medians_and_p95_per_provider_and_model(quire_home: P
 def test_auto_with_a_dead_lan_server_answers_locally(library, quire_home: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}/v1"
     env = {"QUIRE_PROVIDERS__LAN__URL": dead}
-    out = quire("ask", "What is the refund policy?", "--provider", "auto", "--json", home=quire_home, **env)
+    out = quire(
+        "ask",
+        "How many puffins did volunteers count?",
+        "--provider",
+        "auto",
+        "--json",
+        home=quire_home,
+        **env,
+    )
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     assert answer["provider"] == "local" and answer["answer"]
