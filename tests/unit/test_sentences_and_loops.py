@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from quire.chat.loop_guard import LoopGuard
-from quire.chat.sentences import content_words, numbers, split_sentences
+from quire.chat.sentences import content_words, end_of_sentences, numbers, split_sentences
 
 
 def texts(text: str, lines: bool = False) -> list[str]:
@@ -124,3 +124,42 @@ def test_a_loop_is_stopped_early_and_its_repeat_trimmed(stream: str, kept: str) 
 )
 def test_answers_that_only_look_alike_are_not_cut(answer: str) -> None:
     assert feed(answer)[1] is None
+
+
+def test_a_tiny_models_answer_ends_after_its_sentences() -> None:
+    text = (
+        "Dr. Okafor approved 3.5 million on 3 Jan. 2024 [1]. It covers the telescope. "
+        "It also covers the cabling [2] [3]. However, the"
+    )
+    end = end_of_sentences(text, 3)
+    assert end is not None and text[:end].endswith("the cabling [2] [3].")
+    assert end_of_sentences(text, 4) is None  # the fourth has begun but not ended
+    assert end_of_sentences("The sabbatical lasts eight weeks.", 1) is None  # nothing after it yet
+
+
+def test_the_stream_stops_at_the_sentence_budget() -> None:
+    from quire.chat.answer import AnswerStream
+    from quire.providers.base import ProviderHealth, TokenEvent
+
+    class Rambling:  # the default model's size, writing on past its two sentences
+        name, model, context_tokens, parameters = "local", "tiny.gguf", 4096, 135e6
+        written = 0
+
+        def count_tokens(self, text: str) -> int:
+            return len(text.split())
+
+        def health(self) -> ProviderHealth:
+            return ProviderHealth(True, self.model)
+
+        def stream(self, messages, *, max_tokens, sampling):  # type: ignore[no-untyped-def]
+            for word in ("It lasts eight weeks [1]. Take it after five years. Plan it early. " * 9).split(
+                " "
+            ):
+                self.written += 1
+                yield TokenEvent(word + " ")
+
+    provider = Rambling()
+    stream = AnswerStream("How long is the sabbatical?", [], [provider])
+    answer = stream.result()
+    assert answer.answer == "It lasts eight weeks [1]. Take it after five years. Plan it early."
+    assert answer.stop_reason == "sentences" and answer.notice is None and provider.written < 20

@@ -21,6 +21,7 @@ from quire.chat.metrics import Metrics, MetricsLog, Stopwatch
 from quire.chat.profiles import NOT_ASKED, AnswerProfile, profile_for
 from quire.chat.prompt import build_messages
 from quire.chat.quick import Evidence, QuickAnswer
+from quire.chat.sentences import end_of_sentences
 from quire.chat.support import SentenceSupport, SupportCheck, check_support
 from quire.errors import ProviderUnavailable
 from quire.providers.base import Message, Provider
@@ -62,8 +63,9 @@ class Answer:
     error: str | None = None
     partial: bool = False
     fallback_reason: str | None = None  # why fallback_from could not answer
-    # "repeating" | "length" | "user" | "error" | "not_found" (nothing to quote: the model was not
-    # asked, see AnswerProfile.needs_quote); None = the model ended it
+    # "repeating" | "length" | "user" | "error" | "sentences" (as many as its profile allows) |
+    # "not_found" (nothing to quote: the model was not asked, see AnswerProfile.needs_quote);
+    # None = the model ended it
     stop_reason: str | None = None
     quick_answer: QuickAnswer | None = None
     support: list[SentenceSupport] = field(default_factory=list)
@@ -192,6 +194,7 @@ class AnswerStream:
         finish: str | None = None
         groundings: list[Grounding] = []
         guard = LoopGuard()
+        budget = profile.max_sentences if not documents and self.system is None else 0
         events = provider.stream(messages, max_tokens=profile.max_tokens, sampling=profile.sampling)
         try:
             for event in events:
@@ -208,9 +211,12 @@ class AnswerStream:
                     self._watch.token()
                     self._parts.append(event.text)
                     cut = guard.feed(event.text) if self._loop_guard else None
+                    reason = "repeating"
+                    if cut is None and budget:
+                        cut, reason = end_of_sentences(self.text, budget), "sentences"
                     if cut is not None:
                         yield from self._trim(cut)
-                        finish = "repeating"
+                        finish = reason
                         break
                     yield event.text
                 if event.prompt_tokens is not None:

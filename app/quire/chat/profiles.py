@@ -29,6 +29,9 @@ class AnswerProfile:
     # With no sentence to quote (the quick answer found none), say the documents do not say rather
     # than ask the model: a tiny one then only guesses (one bench run: 0 of 2 honest, 23 made-up figures).
     needs_quote: bool = False
+    # Stop after this many sentences (0: no limit). A tiny model told to write two runs on past them
+    # into made-up detail (bench: 3 of 41 answers rambled to max_tokens).
+    max_sentences: int = 0
 
 
 TINY = AnswerProfile(
@@ -41,6 +44,7 @@ TINY = AnswerProfile(
     sources=1,
     focus=True,
     needs_quote=True,
+    max_sentences=3,
     max_tokens=160,
     # One bench run over the 41 questions (fact in the model's answer / loops the guard cut /
     # made-up figures flagged): repeat penalty 1.15: 60.5% / 1 / 43; none: 65.8% / 6 / 20; presence

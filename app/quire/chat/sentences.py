@@ -105,6 +105,24 @@ def _is_title(line: str) -> bool:
     return len(line.split()) <= 6 and not _ends(line) and not line.rstrip().endswith((",", ";"))
 
 
+def end_of_sentences(text: str, count: int) -> int | None:
+    """Where the first `count` sentences of a text being written end (with the [n] after them), once
+    the next one has begun; None until then."""
+    seen = 0
+    for match in _END.finditer(text):
+        if _ABBREVIATION_END.search(text[: match.start() + 1]):
+            continue
+        seen += 1
+        if seen == count:
+            end = match.start() + len(match.group().rstrip())
+            cited = _CITATIONS.match(text, end)
+            return cited.end() if cited else end
+    return None
+
+
+_CITATIONS = re.compile(r"(?:\s*\[\d+\])+")
+
+
 def _ends(text: str) -> bool:
     return text.rstrip("\"'”’)]").endswith((".", "!", "?", ":"))
 
