@@ -40,7 +40,7 @@ def variants(quick: bool) -> list[tuple[str, str | None, dict[str, Any]]]:
     return [
         ("before", None, {"profile": BEFORE, "loop_guard": False, "quick": False}),
         *found,
-        ("default, whole passages", None, {"focus": False}),
+        ("default, best sentences only", None, {"focus": True}),
         ("default, no penalty", None, {"sampling": {"repeat_penalty": 1.0, "presence_penalty": 0.0}}),
         (
             "default, repeat penalty 1.15",

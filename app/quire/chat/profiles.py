@@ -38,11 +38,12 @@ TINY = AnswerProfile(
     "tiny",
     "Answer the question in one or two short sentences, using only the excerpts below. "
     f"Cite the excerpt you use like [1]. If the excerpts do not answer it, say: {NOT_IN_DOCUMENTS}",
-    # Measured on the bench's QA set (fact in the model's answer, 10 questions, one run): 4/10 with
-    # the three best passages whole, 6/10 with the best one whole, 7/10 with the best sentences of
-    # three, 8/10 with the best sentences of the best passage only.
+    # Measured on the bench's QA set. 10 questions, one run (fact in the model's answer): 4/10 with
+    # the three best passages whole, 6/10 with the best one whole, 8/10 with the best sentences of
+    # the best passage only. All 41 questions, three runs (38 facts): the best passage whole 63.2 /
+    # 71.1 / 63.2% against its best sentences 63.2 / 63.2 / 52.6%, and 16 / 16 / 15 made-up figures
+    # flagged against 23 / 17 / 15. So the best passage, whole.
     sources=1,
-    focus=True,
     needs_quote=True,
     max_sentences=3,
     max_tokens=160,
