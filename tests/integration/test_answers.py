@@ -83,6 +83,8 @@ def test_a_made_up_figure_is_flagged_and_a_supported_one_is_not(qa: Quire) -> No
     sabbatical = qa.ask("How long is the sabbatical?", "local").evidence
     assert check_support("The sabbatical lasts 8 weeks.", sabbatical).unsupported == []
     assert check_support("The sabbatical lasts 12 weeks.", sabbatical).unsupported == ["12 weeks"]
+    acme = qa.ask("When does the Acme pilot end?", "local").evidence
+    assert check_support("The Acme pilot will end on January 1, 2025.", acme).unsupported == ["1"]
 
 
 @pytest.mark.slow

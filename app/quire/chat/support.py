@@ -147,7 +147,7 @@ def _best_sources(sentences: list[str], evidence: Evidence) -> list[tuple[int | 
 def _unsupported(sentence: str, known_numbers: set[str], known_text: str) -> list[str]:
     missing: list[str] = []
     for match in _NUMBER_WITH_UNIT.finditer(sentence):
-        term = match.group(0).strip()
+        term = match.group(0).strip().rstrip(",.")  # "January 1, 2025": the 1, not "1,"
         if numbers(term) and not numbers(term) <= known_numbers and term not in missing:
             missing.append(term)
     for name in _names(sentence):
