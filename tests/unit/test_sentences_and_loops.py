@@ -163,3 +163,17 @@ def test_the_stream_stops_at_the_sentence_budget() -> None:
     answer = stream.result()
     assert answer.answer == "It lasts eight weeks [1]. Take it after five years. Plan it early."
     assert answer.stop_reason == "sentences" and answer.notice is None and provider.written < 20
+
+
+def test_a_stutter_inside_one_word_is_stopped() -> None:
+    start = "To forward it, use [https://www.example.com/us/"
+    guard, sent, cut = LoopGuard(), "", None
+    for piece in [start, *(["us-"] * 60)]:  # no space ever comes
+        sent += piece
+        cut = guard.feed(piece)
+        if cut is not None:
+            break
+    assert cut is not None and sent[:cut] == start and len(sent) < len(start) + 40
+    assert (
+        feed("A rule: ---------------------------------------- and a row 0000000000000000000000.")[1] is None
+    )

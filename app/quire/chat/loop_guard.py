@@ -1,9 +1,9 @@
 """Stop an answer that has started to repeat itself, and trim the repeat.
 
 Small models fall into loops: one sentence again and again, a line with the same start ("The
-document contains the following pages:" sixteen times), a long run of words seen before, or
-counting ("1 2 3 4 5 …"). Sampling penalties make loops rarer; this guard makes them end early,
-whoever writes the answer."""
+document contains the following pages:" sixteen times), a long run of words seen before, counting
+("1 2 3 4 5 …"), or a stutter inside one word ("us-us-us-…"). Sampling penalties make loops
+rarer; this guard makes them end early, whoever writes the answer."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ SHORT_LINE = 8  # a shorter one (a list item) may appear twice
 RUN_TOKENS = 12  # this many bare numbers or dots in a row is counting, not an answer
 _WORD = re.compile(r"\S+")
 _UNIT_END = re.compile(r"(?<=[.!?:])\s+|\n+")
+_STUTTER = re.compile(r"(\S{2,12}?)\1{9,}")  # ten copies of one short piece, back to back
 _FILLER = re.compile(r"^(?:\d+[.,)]?|[.…·-]{1,3})$")  # "1 2 3", "1. 2. 3.", ". . ."; table bars reset
 
 
@@ -28,6 +29,9 @@ class LoopGuard:
     def feed(self, piece: str) -> int | None:
         """Add streamed text; the length to trim the answer to when it now loops, else None."""
         self._text += piece
+        stutter = _stutter(self._text)  # (within one word: no word end may ever come)
+        if stutter is not None:
+            return _trim_end(self._text, stutter)
         # Only at word ends: a half-written word cannot complete a repeat yet.
         if not piece or not piece[-1].isspace() and piece[-1] not in ".!?:;,":
             return None
@@ -83,6 +87,14 @@ def _repeated_ngram(text: str) -> int | None:
                 start -= 1  # back to where the repeating block began: one whole copy stays
             start = max(start, period)
             return matches[start].start()
+    return None
+
+
+def _stutter(text: str) -> int | None:
+    """Where a few characters start repeating without a break ("us-us-us-us-…" in a made-up URL)."""
+    for match in _STUTTER.finditer(text, max(0, len(text) - 400)):
+        if any(c.isalpha() for c in match.group(1)):  # not a rule of dashes or a row of zeros
+            return match.start()
     return None
 
 
